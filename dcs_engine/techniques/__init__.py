@@ -1,0 +1,1 @@
+"""One module per technique; each defines ``TECHNIQUE`` (see dcs_engine.registry)."""

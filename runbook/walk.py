@@ -1,0 +1,75 @@
+"""A walk through a runbook: the path taken, and how it travels in a URL.
+
+The path is a tuple of node ids starting at a symptom; each consecutive pair
+must be an edge.  ``to_query``/``from_query`` carry it in query parameters
+(``node`` = the current node, ``path`` = ids joined by ``.``) so a link reopens
+the same step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Runbook
+
+
+@dataclass(frozen=True)
+class Walk:
+    path: tuple[str, ...] = ()
+
+    @property
+    def current(self) -> str | None:
+        return self.path[-1] if self.path else None
+
+    @property
+    def visited(self) -> frozenset[str]:
+        return frozenset(self.path)
+
+    def start(self, symptom_id: str) -> "Walk":
+        return Walk((symptom_id,))
+
+    def go(self, node_id: str) -> "Walk":
+        return Walk(self.path + (node_id,))
+
+    def back(self) -> "Walk":
+        return Walk(self.path[:-1])
+
+    def jump(self, index: int) -> "Walk":
+        """Return to the step at ``index`` of the path (a visited node)."""
+        return Walk(self.path[: index + 1])
+
+    def restart(self) -> "Walk":
+        return Walk(())
+
+    def edges(self) -> list[tuple[str, str]]:
+        return list(zip(self.path, self.path[1:]))
+
+    def to_query(self) -> dict[str, str]:
+        if not self.path:
+            return {}
+        return {"node": self.path[-1], "path": ".".join(self.path)}
+
+
+def validate(book: Runbook, path: tuple[str, ...]) -> tuple["Walk", str | None]:
+    """Keep the longest valid prefix of ``path``; say what was dropped and why."""
+    good: list[str] = []
+    for i, nid in enumerate(path):
+        if nid not in book.nodes:
+            return Walk(tuple(good)), f"step {i + 1} '{nid}' is not a node of this runbook"
+        if i == 0 and book.nodes[nid].kind != "symptom":
+            return Walk(()), f"a path must start at a symptom, not '{nid}'"
+        if i > 0 and book.edge(good[-1], nid) is None:
+            return Walk(tuple(good)), f"there is no edge from '{good[-1]}' to '{nid}'"
+        good.append(nid)
+    return Walk(tuple(good)), None
+
+
+def from_query(book: Runbook, params: dict) -> tuple[Walk, str | None]:
+    raw = params.get("path") or ""
+    if isinstance(raw, list):
+        raw = raw[-1] if raw else ""
+    path = tuple(p for p in raw.split(".") if p)
+    walk, problem = validate(book, path)
+    node = params.get("node")
+    if not problem and node and walk.current and node != walk.current:
+        problem = f"the link's node '{node}' is not the end of its path; showing '{walk.current}'"
+    return walk, problem
