@@ -76,7 +76,24 @@ def telemetry(spark, rows: int, seed: int):
     )
 
 
+def _discover() -> dict[str, DemoDataset]:
+    import importlib
+    import pkgutil
+
+    from . import datasets
+
+    for mod in pkgutil.iter_modules(datasets.__path__):
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"{datasets.__name__}.{mod.name}")
+    return DATASETS
+
+
+def names() -> list[str]:
+    return sorted(_discover())
+
+
 def build(spark, name: str, rows: int, seed: int = 42):
+    _discover()
     if name not in DATASETS:
         raise SourceError(f"demo dataset {name!r}", expected="one of " + ", ".join(sorted(DATASETS)),
                           found=repr(name), fix="pick a demo dataset from the list")
