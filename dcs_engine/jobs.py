@@ -54,17 +54,20 @@ class JobHandle:
     def _main(self):
         try:
             self._spark = self._spark_provider()
-            sc = self._spark.sparkContext
-            sc.setJobGroup(self.group, self.label, interruptOnCancel=True)
+            sc = self._spark.sparkContext if self._spark is not None else None
+            if sc is not None:
+                sc.setJobGroup(self.group, self.label, interruptOnCancel=True)
             try:
                 if self.cancel_requested:
-                    raise JobCancelled(f"run '{self.label}'", found="cancelled before it started")
+                    raise JobCancelled(f"run '{self.label}'", found="cancelled before it started",
+                                       fix="press Run again to start it anew")
                 self.result = self._work(self._spark)
             finally:
-                try:
-                    sc.setLocalProperty("spark.jobGroup.id", None)
-                except Exception:
-                    pass
+                if sc is not None:
+                    try:
+                        sc.setLocalProperty("spark.jobGroup.id", None)
+                    except Exception:
+                        pass
         except BaseException as exc:  # keep every failure for the UI to triage
             self.error = self._classify(exc)
         finally:
@@ -107,6 +110,8 @@ class JobHandle:
     def progress(self) -> Progress:
         spark = self._spark
         if spark is None:
+            if self.done:
+                return Progress(1.0, 0, 0, 0, 0, "finished")
             return Progress(0.0, 0, 0, 0, 0, "starting Spark…")
         try:
             tracker = spark.sparkContext.statusTracker()

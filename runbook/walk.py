@@ -73,3 +73,30 @@ def from_query(book: Runbook, params: dict) -> tuple[Walk, str | None]:
     if not problem and node and walk.current and node != walk.current:
         problem = f"the link's node '{node}' is not the end of its path; showing '{walk.current}'"
     return walk, problem
+
+
+def _bfs(book: Runbook, start: str, target: str) -> tuple[str, ...] | None:
+    seen, frontier = {start}, [(start,)]
+    while frontier:
+        nxt = []
+        for path in frontier:
+            if path[-1] == target:
+                return path
+            for e in book.nodes[path[-1]].edges:
+                if not e.loop and e.to not in seen:
+                    seen.add(e.to)
+                    nxt.append(path + (e.to,))
+        frontier = nxt
+    return None
+
+
+def route_to(book: Runbook, node_id: str, prefer: str | None = None) -> Walk | None:
+    """The shortest walk to ``node_id`` from symptom ``prefer``, else from any symptom."""
+    if node_id not in book.nodes:
+        return None
+    if prefer in book.nodes and book.nodes[prefer].kind == "symptom":
+        path = _bfs(book, prefer, node_id)
+        if path:
+            return Walk(path)
+    paths = [p for s in book.symptoms if (p := _bfs(book, s.id, node_id))]
+    return Walk(min(paths, key=len)) if paths else None

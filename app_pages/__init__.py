@@ -1,0 +1,1 @@
+"""Streamlit pages: layout and session state only -- no Spark code here."""

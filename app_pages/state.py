@@ -1,0 +1,83 @@
+"""Per-browser-session state kept in st.session_state under our own keys.
+
+Widget values are copied into ``forms`` so nothing the user typed is lost when
+they leave a page.
+"""
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from dcs_engine import evidence
+from runbook import Runbook, load_default
+from runbook.walk import Walk
+
+
+@st.cache_resource(show_spinner=False)
+def _default_runbook() -> Runbook:
+    return load_default()
+
+
+def init() -> None:
+    ss = st.session_state
+    if "owner" not in ss:
+        ss.owner = uuid.uuid4().hex[:8]
+        ss.evidence = []          # list[evidence.Entry]
+        ss.walk = Walk()
+        ss.forms = {}             # node id -> {param: value}
+        ss.runs = {}              # node id -> handle id of the latest run there
+        ss.logged_runs = set()    # handle ids already written to the evidence log
+        ss.walk_loaded = False
+        ss.runbook_error = None
+
+
+def runbook() -> Runbook:
+    init()
+    if "runbook" not in st.session_state:
+        try:
+            st.session_state.runbook = _default_runbook()
+        except Exception as exc:  # a bad $DCS_RUNBOOK: fall back to the built-in tree
+            from runbook import load_builtin
+
+            st.session_state.runbook_error = str(exc)
+            st.session_state.runbook = load_builtin()
+    return st.session_state.runbook
+
+
+def set_runbook(book: Runbook) -> None:
+    st.session_state.runbook = book
+    st.session_state.walk = Walk()
+    st.session_state.runs = {}
+    st.query_params.clear()
+
+
+def walk() -> Walk:
+    init()
+    return st.session_state.walk
+
+
+def set_walk(w: Walk, label: str | None = None) -> None:
+    """Move, log the step, and mirror the walk into the URL."""
+    old = st.session_state.walk
+    st.session_state.walk = w
+    book = runbook()
+    if w.current and len(w.path) > len(old.path):
+        prev = w.path[-2] if len(w.path) > 1 else None
+        log(evidence.step(prev, w.current, label or "", book.node(w.current).title))
+    elif w.current != old.current:
+        what = "back one step" if len(w.path) < len(old.path) else "jumped"
+        log(evidence.Entry("step", w.current or "-", (book.node(w.current).title if w.current else "restart"),
+                           f"{what} (path now {' → '.join(w.path) or 'empty'})"))
+    st.query_params.clear()
+    st.query_params.update(w.to_query())
+
+
+def log(entry: evidence.Entry) -> None:
+    init()
+    st.session_state.evidence.append(entry)
+
+
+def form(node_id: str) -> dict:
+    init()
+    return st.session_state.forms.setdefault(node_id, {})

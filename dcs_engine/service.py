@@ -1,0 +1,60 @@
+"""What the UI calls: start techniques, query their runs, manage the session.
+
+Pages never touch Spark; they call these functions, which go through the
+registry, the job runner and the Spark manager.
+"""
+from __future__ import annotations
+
+from . import registry
+from .errors import DcsError
+from .jobs import RUNNER, JobHandle
+from .spark import MANAGER, ConnectionInfo, SparkSettings, parse_conf
+
+
+def start_run(owner: str, technique_id: str, raw_params: dict) -> JobHandle:
+    """Check the parameters now (errors surface before any Spark work), then run."""
+    tech = registry.get(technique_id)
+    if not tech.runnable:
+        from .errors import TechniqueUnavailable
+
+        raise TechniqueUnavailable(f"technique '{technique_id}'", expected="an engine function",
+                                   found="only a snippet so far", fix="run the snippet by hand on your cluster")
+    params = registry.coerce_params(tech, raw_params)
+    provider = MANAGER.session if tech.needs_spark else (lambda: None)
+    return RUNNER.submit(owner, tech.title, provider, lambda spark: tech.run(spark, params))
+
+
+def get_run(handle_id: str) -> JobHandle | None:
+    return RUNNER.get(handle_id)
+
+
+def settings_from(master: str, app_name: str, conf_text: str) -> SparkSettings:
+    return SparkSettings(master=master.strip(), app_name=app_name.strip() or "dcs-doctor",
+                         conf=parse_conf(conf_text))
+
+
+def connect(settings: SparkSettings) -> ConnectionInfo:
+    """Use these settings from now on (restarting Spark if they changed) and describe the result."""
+    MANAGER.session(settings)
+    return MANAGER.info()
+
+
+def current_settings() -> SparkSettings:
+    return MANAGER.settings or SparkSettings()
+
+
+def spark_state() -> str:
+    """'not started', 'running' or 'dead' (a JVM/gateway that went away)."""
+    if not MANAGER.is_started():
+        return "not started"
+    return "running" if MANAGER.is_alive() else "dead"
+
+
+def restart_spark() -> None:
+    settings = current_settings()
+    MANAGER.stop()
+    MANAGER.session(settings)
+
+
+__all__ = ["DcsError", "start_run", "get_run", "connect", "settings_from", "current_settings",
+           "spark_state", "restart_spark"]
