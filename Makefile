@@ -27,10 +27,11 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
+# Debian's chromium (browser tests) and graphviz's `dot` (checks that the drawn DOT is valid).
 chromium:
-	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || \
-	  (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium); }
+	@{ test -x /usr/bin/chromium && command -v dot >/dev/null; } || { echo "Installing chromium and graphviz for the tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium graphviz) || \
+	  (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium graphviz); }
 
 java:
 	@command -v java >/dev/null || { echo "Java 17 is required by pyspark: apt-get install openjdk-17-jre-headless"; exit 1; }

@@ -137,6 +137,7 @@ class SparkManager:
             wanted = settings or self._settings or SparkSettings()
             if self._spark is not None and wanted == self._settings and self.is_alive():
                 return self._spark
+            check_master(wanted.master)  # refuse a bad URL before stopping a working session
             if self._spark is not None:
                 self.stop()
             self._spark = self._start(wanted)

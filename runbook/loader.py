@@ -52,8 +52,11 @@ def _check_record(rec_name: str, data, where: str) -> None:
         value = data[key]
         ok = isinstance(value, f.type) and not (f.type is int and isinstance(value, bool))
         if not ok:
+            fix = f"make '{key}' {type_name(f.type)}"
+            if f.type is str and isinstance(value, (bool, int, float)) or value is None:
+                fix = f"quote the value of '{key}' (YAML reads yes/no/on/off as booleans, digits as numbers)"
             raise _err(f"{where} → {key}", "wrong type", type_name(f.type),
-                       f"{type(value).__name__} {_show(value)}", f"make '{key}' {type_name(f.type)}")
+                       f"{type(value).__name__} {_show(value)}", fix)
         if f.enum and value not in f.enum:
             raise _err(f"{where} → {key}", "invalid value", "one of " + ", ".join(map(str, f.enum)),
                        _show(value), f"use one of the allowed values for '{key}'")
@@ -69,6 +72,9 @@ def _parse(text: str, name: str):
         mark = getattr(exc, "problem_mark", None)
         where = f"{name} line {mark.line + 1}, column {mark.column + 1}" if mark else name
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and cmark is not None:
+            problem += f" ({context} started at line {cmark.line + 1}, column {cmark.column + 1})"
         raise _err(where, "YAML syntax error", "valid YAML", problem,
                    "fix the indentation or quoting at that line") from None
 

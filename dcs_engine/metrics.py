@@ -1,0 +1,208 @@
+"""What the jobs we ran cost: per-stage metrics from Spark itself.
+
+Two sources, best first:
+
+* the driver's monitoring REST API (``<uiWebUrl>/api/v1/applications/<id>/...``),
+  asked on the loopback interface only -- it has bytes (input, shuffle read and
+  write), task-time quantiles and the SQL plans with row counts per operator;
+* the status tracker (always there, even with ``spark.ui.enabled=false``):
+  task counts only.
+
+Jobs are found by job tag (``sc.addJobTag``), which leaves the run's job group
+-- and so the Cancel button -- untouched.
+"""
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+@dataclass(frozen=True)
+class StageMetrics:
+    stage_id: int
+    name: str
+    status: str
+    num_tasks: int
+    input_bytes: int | None = None
+    input_records: int | None = None
+    shuffle_read_bytes: int | None = None
+    shuffle_write_bytes: int | None = None
+    run_time_ms: int | None = None          # summed executor run time
+    task_median_ms: float | None = None     # task duration quantiles
+    task_max_ms: float | None = None
+    task_data_median: float | None = None   # bytes read per task (input or shuffle)
+    task_data_max: float | None = None
+
+
+@dataclass(frozen=True)
+class JobMetrics:
+    job_ids: tuple[int, ...]
+    stages: tuple[StageMetrics, ...]
+    source: str  # "rest", "tracker" or "none"
+
+    def _sum(self, attr: str) -> int | None:
+        vals = [getattr(s, attr) for s in self.stages]
+        if not vals or any(v is None for v in vals):
+            return None
+        return int(sum(vals))
+
+    @property
+    def num_tasks(self) -> int:
+        return sum(s.num_tasks for s in self.stages)
+
+    @property
+    def input_bytes(self) -> int | None:
+        return self._sum("input_bytes")
+
+    @property
+    def shuffle_read_bytes(self) -> int | None:
+        return self._sum("shuffle_read_bytes")
+
+    @property
+    def shuffle_write_bytes(self) -> int | None:
+        return self._sum("shuffle_write_bytes")
+
+
+def rest_base(sc) -> str | None:
+    """The application's REST root on loopback, or None when the UI is off."""
+    try:
+        url = sc.uiWebUrl
+    except Exception:
+        return None
+    if not url:
+        return None
+    parsed = urlparse(url)
+    if parsed.port is None:
+        return None
+    # The driver binds to 127.0.0.1 in this app; never ask another host.
+    host = parsed.hostname or ""
+    if host not in _LOOPBACK:
+        host = "127.0.0.1"
+    return f"http://127.0.0.1:{parsed.port}/api/v1/applications/{sc.applicationId}"
+
+
+def _get(url: str, timeout: float = 5.0):
+    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (loopback only)
+        return json.loads(resp.read().decode("utf-8"))
+
+
+def job_ids_for_tag(sc, tag: str) -> tuple[int, ...]:
+    try:
+        ids = sc._jsc.sc().statusTracker().getJobIdsForTag(tag)
+        return tuple(sorted(int(i) for i in ids))
+    except Exception:
+        return ()
+
+
+def _stage_from_tracker(sc, sid: int) -> StageMetrics | None:
+    info = sc.statusTracker().getStageInfo(sid)
+    if info is None:
+        return None
+    return StageMetrics(stage_id=sid, name=info.name, status="", num_tasks=info.numTasks)
+
+
+def _settled(base: str, job_ids, wait_s: float) -> list[dict]:
+    """Job records once their stages are no longer running (the listener bus lags)."""
+    deadline = time.time() + wait_s
+    while True:
+        jobs = [j for j in _get(f"{base}/jobs") if j["jobId"] in set(job_ids)]
+        busy = any(j["status"] == "RUNNING" for j in jobs) or len(jobs) < len(job_ids)
+        if not busy or time.time() > deadline:
+            return jobs
+        time.sleep(0.05)
+
+
+def _quantiles(summary: dict, *path) -> tuple[float | None, float | None]:
+    node = summary
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+        if node is None:
+            return None, None
+    return (float(node[0]), float(node[1])) if len(node) >= 2 else (None, None)
+
+
+def _stage_from_rest(base: str, sid: int, with_tasks: bool) -> StageMetrics | None:
+    attempts = _get(f"{base}/stages/{sid}?details=false")
+    if not attempts:
+        return None
+    st = max(attempts, key=lambda a: a.get("attemptId", 0))
+    med = mx = dmed = dmax = None
+    if with_tasks and st.get("status") == "COMPLETE" and st.get("numTasks", 0) > 0:
+        try:
+            summary = _get(f"{base}/stages/{sid}/{st['attemptId']}/taskSummary?quantiles=0.5,1.0")
+            med, mx = _quantiles(summary, "duration")
+            i_med, i_max = _quantiles(summary, "inputMetrics", "bytesRead")
+            s_med, s_max = _quantiles(summary, "shuffleReadMetrics", "readBytes")
+            dmed = max(i_med or 0.0, s_med or 0.0)
+            dmax = max(i_max or 0.0, s_max or 0.0)
+        except Exception:
+            pass
+    return StageMetrics(
+        stage_id=sid, name=st.get("name", ""), status=st.get("status", ""), num_tasks=int(st.get("numTasks", 0)),
+        input_bytes=int(st.get("inputBytes", 0)), input_records=int(st.get("inputRecords", 0)),
+        shuffle_read_bytes=int(st.get("shuffleReadBytes", 0)), shuffle_write_bytes=int(st.get("shuffleWriteBytes", 0)),
+        run_time_ms=int(st.get("executorRunTime", 0)), task_median_ms=med, task_max_ms=mx,
+        task_data_median=dmed, task_data_max=dmax)
+
+
+def job_metrics(sc, job_ids, with_tasks: bool = False, wait_s: float = 3.0) -> JobMetrics:
+    """Metrics of the stages that ``job_ids`` ran (skipped stages left out)."""
+    job_ids = tuple(sorted(job_ids))
+    if not job_ids:
+        return JobMetrics((), (), "none")
+    base = rest_base(sc)
+    if base is not None:
+        try:
+            jobs = _settled(base, job_ids, wait_s)
+            stage_ids = sorted({s for j in jobs for s in j.get("stageIds", [])})
+            stages = []
+            for sid in stage_ids:
+                m = _stage_from_rest(base, sid, with_tasks)
+                if m is not None and m.status != "SKIPPED" and m.status != "PENDING":
+                    stages.append(m)
+            return JobMetrics(job_ids, tuple(stages), "rest")
+        except Exception:
+            pass
+    tracker = sc.statusTracker()
+    stages = []
+    for jid in job_ids:
+        info = tracker.getJobInfo(jid)
+        for sid in (info.stageIds if info else ()):
+            m = _stage_from_tracker(sc, sid)
+            if m is not None and all(s.stage_id != sid for s in stages):
+                stages.append(m)
+    return JobMetrics(job_ids, tuple(stages), "tracker")
+
+
+def sql_executions(sc, job_ids) -> list[dict]:
+    """SQL executions (plan text, operators with row counts, edges) that ran ``job_ids``."""
+    base = rest_base(sc)
+    if base is None or not job_ids:
+        return []
+    wanted = set(job_ids)
+    try:
+        execs = _get(f"{base}/sql?details=true&planDescription=true&length=1000000")
+    except Exception:
+        return []
+    out = []
+    for e in execs:
+        ran = set(e.get("successJobIds", [])) | set(e.get("failedJobIds", [])) | set(e.get("runningJobIds", []))
+        if ran & wanted:
+            out.append(e)
+    return out
+
+
+def app_stage_ids(sc) -> list[int]:
+    """Every completed stage of the application (REST only)."""
+    base = rest_base(sc)
+    if base is None:
+        return []
+    try:
+        return sorted({s["stageId"] for s in _get(f"{base}/stages?status=complete")})
+    except Exception:
+        return []

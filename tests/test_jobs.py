@@ -1,0 +1,110 @@
+"""The job runner on the shared SparkSession: progress, cancel isolation, no repeats."""
+import time
+
+import pytest
+
+from dcs_engine import service
+from dcs_engine.errors import JobCancelled, SparkConnectionError, SparkJobError, TechniqueUnavailable
+from dcs_engine.jobs import RUNNER
+from dcs_engine.spark import MANAGER, check_master, parse_conf
+
+
+def _slow_job(spark, seconds=20):
+    # Each task sleeps a little, so the job is long enough to cancel but finishes on its own.
+    def nap(it):
+        import time as t
+        t.sleep(seconds / 8)
+        return [sum(1 for _ in it)]
+    return sum(spark.sparkContext.parallelize(range(80), 8).mapPartitions(nap).collect())
+
+
+def test_cancel_in_one_session_leaves_the_other_running(spark):
+    a = RUNNER.submit("sessA", "slow A", lambda: spark, lambda s: _slow_job(s, 4))
+    b = RUNNER.submit("sessB", "slow B", lambda: spark, lambda s: _slow_job(s, 4))
+    deadline = time.time() + 30
+    while time.time() < deadline and not (a.progress().jobs and b.progress().jobs):
+        time.sleep(0.1)
+    assert a.progress().jobs == 1 and b.progress().jobs == 1
+    a.cancel()
+    assert b.outcome() == 80          # the other session's work completes
+    a.wait(30)
+    with pytest.raises(JobCancelled) as e:
+        a.outcome()
+    assert e.value.message == ("[DCS203] run 'slow A'; found cancelled by the user. "
+                               "Fix: press Run again to start it anew")
+    assert a.group != b.group
+
+
+def test_progress_reports_tasks(spark):
+    h = RUNNER.submit("sessP", "progress", lambda: spark, lambda s: _slow_job(s, 2))
+    seen = []
+    while not h.wait(0.2):
+        seen.append(h.progress())
+    assert h.outcome() == 80
+    assert any(p.tasks_total == 8 for p in seen)
+    assert h.progress().fraction == 1.0
+
+
+def test_failed_job_is_triaged(spark):
+    def boom(s):
+        return s.sparkContext.parallelize([1, None], 2).map(lambda x: x + 1).collect()
+    h = RUNNER.submit("sessF", "boom", lambda: spark, boom)
+    h.wait(60)
+    with pytest.raises(SparkJobError) as e:
+        h.outcome()
+    assert e.value.triage.exception_class == "TypeError"
+    assert "NoneType" in e.value.triage.message
+
+
+def test_a_finished_run_is_not_repeated(spark):
+    calls = []
+
+    def work(s):
+        calls.append(1)
+        return s.range(5).count()
+    h = RUNNER.submit("sessR", "once", lambda: spark, work)
+    assert h.outcome() == 5
+    assert RUNNER.get(h.id).outcome() == 5 and calls == [1]
+
+
+def test_service_runs_take_and_refuses_snippet_only_techniques(spark):
+    h = service.start_run("sessS", "take", {"source": {"kind": "demo", "rows": 50}, "n": 3})
+    assert len(h.outcome().rows) == 3
+    with pytest.raises(TechniqueUnavailable):
+        service.start_run("sessS", "spark_ui", {})
+
+
+@pytest.mark.parametrize("master,fragment", [
+    ("lokal[*]", "expected local[*], local[N], spark://HOST:PORT, yarn or k8s://URL; found 'lokal[*]'"),
+    ("spark://127.0.0.1", "expected spark://HOST:PORT with a numeric port"),
+    ("spark://127.0.0.1:1", "expected a standalone master listening at spark://127.0.0.1:1; found no answer"),
+])
+def test_wrong_master_is_refused_quickly(master, fragment):
+    t = time.time()
+    with pytest.raises(SparkConnectionError) as e:
+        check_master(master)
+    assert fragment in e.value.message and time.time() - t < 5
+
+
+def test_wrong_master_leaves_the_running_session(spark):
+    with pytest.raises(SparkConnectionError):
+        service.connect(service.settings_from("spark://127.0.0.1:1", "x", ""))
+    # the old session and its settings are still there and usable
+    assert MANAGER.is_alive() and MANAGER.settings.master == "local[2]"
+    assert spark.range(3).count() == 3
+
+
+def test_conf_lines():
+    assert parse_conf("# c\nspark.a=1\n\n spark.b = x=y \n") == (("spark.a", "1"), ("spark.b", "x=y"))
+    with pytest.raises(SparkConnectionError) as e:
+        parse_conf("spark.a 1")
+    assert e.value.message == ("[DCS201] extra Spark conf, line 1; expected key=value; found 'spark.a 1'. "
+                               "Fix: write one setting per line, e.g. spark.sql.shuffle.partitions=8")
+
+
+def test_connection_info_local(spark):
+    info = MANAGER.info()
+    assert info.master.startswith("local") and info.default_parallelism >= 1
+    assert info.spark_version.startswith(("3.", "4."))
+    import sys
+    assert info.python_workers == sys.executable
