@@ -23,10 +23,10 @@ if ss.get("link_problem"):
 
 walk = state.walk()
 st.title("Diagnose")
-left, right = st.columns([5, 6], gap="large")
 suggested = None
+panel = st.container()
 
-with left:
+with panel:
     if not walk.path:
         st.markdown("**What are you seeing?** Pick the symptom that fits best.")
         for node in book.symptoms:
@@ -72,6 +72,7 @@ with left:
             st.success("End of this branch: download the evidence report from the sidebar, "
                        "or restart to diagnose something else.", icon="✅")
 
-with right:
-    st.graphviz_chart(to_dot(book, walk, suggested), width="stretch")
-    st.caption("Filled: path taken · red border: current step · dashed blue: suggested by the last result · grey: not visited")
+st.divider()
+st.markdown("**Where you are in the runbook**")
+st.graphviz_chart(to_dot(book, walk, suggested), width="stretch")
+st.caption("Filled: path taken · red border: current step · dashed blue: suggested by the last result · grey: not visited")

@@ -58,6 +58,7 @@ class Probe:
     label: str
     func: str          # qualified name of the def holding it
     base: tuple[int, ...] = ()   # probes whose summed count is the percentage's denominator
+    alias: int | None = None     # counted by another probe (no statement of its own)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,15 @@ class Instrumented:
         (probe id -> hits, plus ``calls``, ``raised``, ``errors``)."""
         box = _LocalAcc()
         partition_counter(self.func, box, call=call, generator=self.generator)(iter(items))
-        return box.value
+        return self.resolve(box.value)
+
+    def resolve(self, counts: dict) -> dict:
+        """Fill in the counts of alias probes (a ``try`` first in its block counts with that block)."""
+        out = dict(counts)
+        for p in self.probes:
+            if p.alias is not None:
+                out[p.id] = out.get(p.alias, 0)
+        return out
 
 
 class _LocalAcc:
@@ -199,6 +208,14 @@ class _Rewriter:
         for line in range(first, last + 1):
             self.line_probe[line] = (seg, call)
 
+    def mark_keyword(self, word: str, before: ast.stmt, after: ast.stmt, k: int) -> None:
+        """Give an ``else:`` line (which has no statement of its own) the count of its arm."""
+        for line in range((before.end_lineno or before.lineno) + 1, after.lineno + 1):
+            text = self.lines[line - 1].strip() if line <= len(self.lines) else ""
+            if text.startswith(word) and text[len(word):].lstrip().startswith(":"):
+                self.mark(line, line, k)
+                return
+
     def is_elif(self, node: ast.If) -> bool:
         if len(node.orelse) != 1 or not isinstance(node.orelse[0], ast.If):
             return False
@@ -211,6 +228,7 @@ class _Rewriter:
         self.func_stack.append((qual, -1))
         call = self.new("call", node.lineno, f"{qual}() called")
         self.func_stack[-1] = (qual, call)
+        self.mark(node.lineno, max(node.lineno, node.body[0].lineno - 1), call)
         body = list(node.body)
         doc = []
         if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
@@ -222,10 +240,11 @@ class _Rewriter:
         return node
 
     # -- statements
-    def block(self, stmts: list[ast.stmt], seg: int) -> list[ast.stmt]:
+    def block(self, stmts: list[ast.stmt], seg: int, fresh: bool = True) -> list[ast.stmt]:
+        """``fresh``: ``seg``'s probe runs right before the first statement (an arm's own block)."""
         out: list[ast.stmt] = []
         for i, stmt in enumerate(stmts):
-            out.extend(self.statement(stmt, seg))
+            out.extend(self.statement(stmt, seg, first=fresh and i == 0))
             if i + 1 < len(stmts) and _exits(stmt):
                 nxt = stmts[i + 1]
                 seg = self.new("segment", nxt.lineno, f"after line {stmt.lineno}")
@@ -237,18 +256,18 @@ class _Rewriter:
             return None
         return _ExprRewriter(self, seg).visit(node)
 
-    def statement(self, stmt: ast.stmt, seg: int) -> list[ast.stmt]:
+    def statement(self, stmt: ast.stmt, seg: int, first: bool = False) -> list[ast.stmt]:
         if isinstance(stmt, ast.If):
             return [self.if_(stmt, seg)]
         if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
             return self.loop(stmt, seg)
         if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
-            return [self.try_(stmt, seg)]
+            return [self.try_(stmt, seg, first)]
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
             self.mark(stmt.lineno, max(it.context_expr.end_lineno for it in stmt.items), seg)
             for it in stmt.items:
                 it.context_expr = self.expr(it.context_expr, seg)
-            stmt.body = self.block(stmt.body, seg)
+            stmt.body = self.block(stmt.body, seg, fresh=False)
             return [stmt]
         if isinstance(stmt, ast.Match):
             return [self.match(stmt, seg)]
@@ -259,7 +278,7 @@ class _Rewriter:
             return [self.function(stmt, f"{parent}.{stmt.name}")]
         if isinstance(stmt, ast.ClassDef):
             self.mark(stmt.lineno, stmt.lineno, seg)
-            stmt.body = self.block(stmt.body, seg)
+            stmt.body = self.block(stmt.body, seg, fresh=False)
             return [stmt]
         # simple statement
         self.mark(stmt.lineno, stmt.end_lineno or stmt.lineno, seg)
@@ -288,6 +307,8 @@ class _Rewriter:
         node.test = self.expr(node.test, seg)
         node.body = [_probe_stmt(t, node.body[0])] + self.block(node.body, t)
         if node.orelse:
+            if not self.is_elif(node):
+                self.mark_keyword("else", node.body[-1], node.orelse[0], f)
             node.orelse = [_probe_stmt(f, node.orelse[0])] + self.block(node.orelse, f)
         else:
             node.orelse = [_probe_stmt(f, node)]
@@ -319,12 +340,16 @@ class _Rewriter:
         init = ast.copy_location(ast.Assign(targets=[ast.Name(flag, ast.Store())], value=ast.Constant(0)), node)
         return [init, node]
 
-    def try_(self, node, seg: int):
-        self.mark(node.lineno, node.lineno, seg)
+    def try_(self, node, seg: int, first: bool = False):
         entered = self.new("try", node.lineno, "try: body entered", (seg,))
-        ok = self.new("try_ok", node.lineno, "try: body ran to its end", (entered,))
-        body = [_probe_stmt(entered, node.body[0])] + self.block(node.body, entered)
+        self.mark(node.lineno, node.lineno, entered)
+        if first:   # nothing runs between the block's probe and this try: same count, no extra probe
+            self.probes[entered] = Probe(**{**self.probes[entered].__dict__, "alias": seg})
+            body = self.block(node.body, entered)
+        else:
+            body = [_probe_stmt(entered, node.body[0])] + self.block(node.body, entered)
         if not isinstance(node.body[-1], (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+            ok = self.new("try_ok", node.lineno, "try: body ran to its end", (entered,))
             body.append(_probe_stmt(ok, node.body[-1]))
         node.body = body
         for h in node.handlers:
@@ -335,9 +360,10 @@ class _Rewriter:
             h.body = [_probe_stmt(k, h.body[0])] + self.block(h.body, k)
         if node.orelse:
             k = self.new("try_else", node.orelse[0].lineno, "try: else (no exception)", (entered,))
+            self.mark_keyword("else", node.handlers[-1].body[-1], node.orelse[0], k)
             node.orelse = [_probe_stmt(k, node.orelse[0])] + self.block(node.orelse, k)
         if node.finalbody:
-            node.finalbody = self.block(node.finalbody, seg)
+            node.finalbody = self.block(node.finalbody, seg, fresh=False)
         return node
 
     def match(self, node: ast.Match, seg: int) -> ast.Match:
@@ -369,8 +395,8 @@ class _ExprRewriter(ast.NodeTransformer):
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_Lambda
 
     def visit_IfExp(self, node: ast.IfExp):
-        self.generic_visit(node)
         cond = _short(node.test, 40)
+        self.generic_visit(node)
         t = self.rw.new("ifexp_true", node.lineno, f"… if {cond} else …: true")
         f = self.rw.new("ifexp_false", node.lineno, f"… if {cond} else …: false")
         self.rw.set_base(t, (t, f))
@@ -380,12 +406,13 @@ class _ExprRewriter(ast.NodeTransformer):
         return node
 
     def visit_BoolOp(self, node: ast.BoolOp):
-        self.generic_visit(node)
         word = "and" if isinstance(node.op, ast.And) else "or"
+        labels = [f"{word} {_short(v, 40)}: evaluated" for v in node.values]
+        self.generic_visit(node)
         prev = (self.seg,)
         values = [node.values[0]]
-        for v in node.values[1:]:
-            k = self.rw.new("operand", v.lineno, f"{word} {_short(v, 40)}: evaluated", prev)
+        for v, label in zip(node.values[1:], labels[1:]):
+            k = self.rw.new("operand", v.lineno, label, prev)
             values.append(self._wrap(k, v))
             prev = (k,)
         node.values = values
@@ -410,11 +437,11 @@ def _find_def(tree: ast.Module, func) -> ast.AST | None:
 
 def instrument(target, source: str | None = None, filename: str | None = None) -> Instrumented:
     """Instrument a :class:`~dcs_engine.usercode.UserFunction` or a plain function."""
-    func = getattr(target, "func", target)
-    if source is None:
-        source = getattr(target, "source", None)
-    if filename is None:
-        filename = getattr(target, "filename", None)
+    is_user = hasattr(target, "func") and hasattr(target, "source") and hasattr(target, "filename")
+    func = target.func if is_user else target
+    if is_user:
+        source = target.source if source is None else source
+        filename = target.filename if filename is None else filename
     name = getattr(func, "__name__", repr(func))
     if not callable(func):
         raise _refuse(name, f"{type(func).__name__} (not callable)", "point at a function defined with def")
@@ -478,11 +505,11 @@ def instrument(target, source: str | None = None, filename: str | None = None) -
 def _ship_by_value() -> None:
     import sys
 
-    from pyspark import cloudpickle
-
     try:
+        from pyspark import cloudpickle
+
         cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    except ValueError:
+    except (ImportError, ValueError):  # no pyspark (pure-Python use), or already registered
         pass
 
 

@@ -51,7 +51,7 @@ class ExplodingJoin:
 
 def _rows(node: dict) -> int | None:
     for m in node.get("metrics", []):
-        if m.get("name") == "number of output rows":
+        if m.get("name") in ("number of output rows", "records read"):
             digits = re.sub(r"[^0-9]", "", str(m.get("value", "")).split("\n")[0])
             return int(digits) if digits else None
     return None

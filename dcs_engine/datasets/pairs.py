@@ -1,6 +1,6 @@
 """pairs: pings of a fixed set of clients, for all-pairs-within-a-key jobs.
 
-The number of clients depends on the full size only (rows // 1000), so a 10%
+The number of clients depends on the full size only (rows // 10000), so a 10%
 sample has 10x fewer rows per client: comparing all pairs within a client
 costs (rows per client)^2, and the ladder sees a quadratic job.
 """
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from ..demo import _u, dataset
 
-ROWS_PER_CLIENT = 1000
+ROWS_PER_CLIENT = 10_000
 
 
-@dataset("pairs", "Pings of rows/1000 clients (about 1000 each) with a timestamp over a week and a value: "
+@dataset("pairs", "Pings of rows/10,000 clients (about 10,000 each) with a timestamp over a week and a value: "
                   "the input of the all-pairs demo job.")
 def pairs(spark, rows: int, seed: int):
     from pyspark.sql import functions as F

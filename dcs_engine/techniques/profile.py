@@ -1,15 +1,364 @@
-"""profile: Profile data variance.
+"""profile: data variance, column by column, in one pass.
 
-Declared here so the runbook can reference it; the app offers the snippet
-until the engine function lands (``run`` is None).
+For every column: nulls, the Python types a row function meets there, value
+*shapes* (see :mod:`dcs_engine.shapes`) with counts and examples, what string
+values look like (integer, decimal, date, yyyyMMdd date, bool, text, empty),
+and min/max.  Given the source's ``where`` clause, each literal's shape is
+compared with the shapes of the column it is compared to, and the row count
+with and without the filter is computed in the same pass -- together with the
+count the filter would give with the literal rewritten in the column's shape
+(``'2017-05-19'`` -> ``'20170519'``), the talk's fix.
+
+One pass: every row becomes one ``(column, shape, value)`` entry per column,
+grouped by ``(column, shape)`` -- a single aggregation whose map side folds
+the entries into a few groups per task.  Only the ``top`` shapes per column
+come back to the driver.  ``sample`` < 1 profiles a random sample instead.
+
+Outcome ``variance_found`` when at least one *finding* holds:
+
+- ``literal_shape``: a where literal's shape is not among the shapes of its
+  column (for numeric columns: the literal is not a number; for date and
+  timestamp columns: not a date);
+- ``nulls``: a column holds nulls (``None`` reaches the code);
+- ``filter_fails``: evaluating the where clause raises on the data (e.g. an
+  ANSI cast of ``'one'`` to a number); the profile then runs without it;
+- ``mixed_kinds``: the non-null values of a string column look like more
+  than one kind (e.g. numbers and text, or yyyyMMdd and yyyy-MM-dd dates) --
+  what a JSON field holding str and int becomes once Spark infers "string".
+
+Otherwise ``uniform``.  Integers of different lengths, or text of different
+lengths, are one kind and not a finding.
 """
-from ..registry import Technique
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from .. import shapes
+from ..errors import ParameterError, SourceError
+from ..registry import Param, Technique
+from ..results import md_table
+from ._common import SOURCE
+
+PY_TYPES = {"string": "str", "boolean": "bool", "tinyint": "int", "smallint": "int", "int": "int",
+            "bigint": "int", "float": "float", "double": "float", "date": "date", "timestamp": "datetime",
+            "timestamp_ntz": "datetime", "binary": "bytearray", "void": "NoneType"}
+KIND_SHAPES = 2000  # shapes per column read for the "looks like" counts
+NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double")
+
+
+@dataclass(frozen=True)
+class ShapeCount:
+    shape: str | None          # None: the null values
+    count: int
+    in_filter: int             # rows of this shape that pass the where clause
+    kind: str
+    examples: tuple            # smallest and largest value of this shape
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    name: str
+    spark_type: str
+    nulls: int
+    rows: int
+    python_types: tuple[str, ...]
+    shapes: tuple[ShapeCount, ...]        # the most common shapes (nulls included)
+    distinct_shapes: int                   # non-null shapes in all
+    kinds: tuple[tuple[str, int], ...]     # what the non-null values look like, with counts
+    min: object
+    max: object
+
+    @property
+    def non_null(self) -> int:
+        return self.rows - self.nulls
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str            # literal_shape, nulls, mixed_kinds
+    column: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ProfileReport:
+    source: str
+    rows: int
+    where: str
+    rows_in_filter: int | None
+    suggested_where: str
+    rows_in_suggested: int | None
+    sample: float
+    columns: tuple[ColumnProfile, ...]
+    comparisons: tuple[tuple[str, str, str], ...]   # (comparison, literal shape, column shapes)
+    findings: tuple[Finding, ...]
+    elapsed_s: float
+    outcome: str
+    filter_error: str = ""
+
+    def column(self, name: str) -> ColumnProfile:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def headline(self) -> str:
+        scope = f"a {self.sample:.0%} sample ({self.rows:,} rows)" if self.sample < 1 else f"{self.rows:,} rows"
+        if not self.findings:
+            return f"Uniform: {len(self.columns)} columns over {scope}, no nulls, one kind of value per column."
+        first = self.findings[0]
+        return f"Variance in {scope}: {len(self.findings)} finding(s); first: {first.text}"
+
+    def to_markdown(self) -> str:
+        out = [self.headline, ""]
+        if self.where:
+            out.append(md_table(["rows", "count"], self._count_rows()))
+            out.append("")
+        out += [f"- **{f.kind}** `{f.column}`: {f.text}" for f in self.findings]
+        out += ["", md_table(
+            ["column", "type", "python", "nulls", "shapes", "top shapes", "looks like", "min", "max"],
+            [(c.name, c.spark_type, ", ".join(c.python_types), c.nulls, c.distinct_shapes,
+              ", ".join(f"{s.shape} ({s.count:,})" for s in c.shapes if s.shape is not None)[:80],
+              ", ".join(f"{k} {n:,}" for k, n in c.kinds), c.min, c.max) for c in self.columns], width=40)]
+        return "\n".join(out)
+
+    def _count_rows(self):
+        rows = [("without the filter", self.rows), (f"where {self.where}", self.rows_in_filter)]
+        if self.suggested_where:
+            rows.append((f"where {self.suggested_where}", self.rows_in_suggested))
+        return rows
+
+
+# -- the one pass ----------------------------------------------------------------
+def _entry(i: int, field_):
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    col = F.col(f"`{field_.name}`")
+    dt = field_.dataType
+    if isinstance(dt, (T.StructType, T.ArrayType, T.MapType)):
+        value = F.lit(None).cast("string")
+        shape = F.when(col.isNotNull(), F.lit(f"<{dt.typeName()}>"))
+    elif isinstance(dt, T.BinaryType):
+        value = F.lit(None).cast("string")
+        shape = F.when(col.isNotNull(), F.concat(F.lit("<binary "), F.length(col).cast("string"), F.lit(">")))
+    else:
+        value = col.cast("string")
+        shape = shapes.spark_shape(value)
+    number = col.cast("double") if isinstance(dt, (T.NumericType,)) else F.lit(None).cast("double")
+    return F.struct(F.lit(i).alias("c"), shape.alias("s"), value.alias("v"), number.alias("n"))
+
+
+def _literal_variants(where: str) -> str:
+    """The where clause with date literals rewritten in the other common layout ('' if none)."""
+    out = where
+    for cmp in shapes.where_literals(where):
+        if not cmp.quoted:
+            continue
+        if cmp.shape == "9999-99-99":
+            new = cmp.literal.replace("-", "")
+        elif cmp.shape == "99999999" and shapes.looks_like_compact_date(cmp.literal):
+            new = f"{cmp.literal[:4]}-{cmp.literal[4:6]}-{cmp.literal[6:]}"
+        else:
+            continue
+        out = re.sub(r"(['\"])" + re.escape(cmp.literal) + r"\1", f"'{new}'", out)
+    return "" if out == where else out
+
+
+def _one_pass(df, fields, where: str, alt_where: str, top: int):
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    def flag(clause):
+        return F.coalesce(F.expr(clause), F.lit(False)).cast("int") if clause else F.lit(1)
+
+    entries = F.array(*[_entry(i, f) for i, f in enumerate(fields)])
+    exploded = df.select(F.inline(entries), flag(where).alias("w"), flag(alt_where).alias("w2"))
+    groups = exploded.groupBy("c", "s").agg(
+        F.count(F.lit(1)).alias("cnt"), F.sum("w").alias("wcnt"), F.sum("w2").alias("w2cnt"),
+        F.min("v").alias("vmin"), F.max("v").alias("vmax"), F.min("n").alias("nmin"), F.max("n").alias("nmax"),
+        F.sum(F.lower("v").isin("true", "false").cast("int")).alias("boolish"))
+    by_col = Window.partitionBy("c")
+    ranked = groups.select(
+        "*", F.row_number().over(by_col.orderBy(F.desc("cnt"), F.asc("s"))).alias("rank"),
+        F.sum("cnt").over(by_col).alias("total"), F.sum("wcnt").over(by_col).alias("wtotal"),
+        F.sum("w2cnt").over(by_col).alias("w2total"), F.count(F.col("s")).over(by_col).alias("nshapes"),
+        F.min("vmin").over(by_col).alias("col_vmin"), F.max("vmax").over(by_col).alias("col_vmax"),
+        F.min("nmin").over(by_col).alias("col_nmin"), F.max("nmax").over(by_col).alias("col_nmax"))
+    # "looks like" counts read every returned shape: return up to KIND_SHAPES of them per column
+    return ranked.where((F.col("rank") <= max(top, KIND_SHAPES)) | F.col("s").isNull()).collect()
+
+
+def _kind(shape, vmin, vmax, boolish, cnt, spark_type) -> str:
+    if spark_type != "string":
+        return {"boolean": "bool", "date": "date"}.get(spark_type, "integer" if spark_type in NUMERIC[:4]
+                                                         else "decimal" if spark_type in NUMERIC else spark_type)
+    if boolish == cnt:
+        return "bool"
+    kind = shapes.kind_of(shape)
+    if kind == "integer" and shape == "99999999" and shapes.looks_like_compact_date(vmin) \
+            and shapes.looks_like_compact_date(vmax):
+        return "date (yyyyMMdd)"
+    return kind
+
+
+def _column(i, field_, groups, top) -> ColumnProfile:
+    spark_type = field_.dataType.simpleString()
+    g0 = groups[0] if groups else None
+    rows = int(g0["total"]) if g0 else 0
+    nulls = sum(int(g["cnt"]) for g in groups if g["s"] is None)
+    kinds: dict[str, int] = {}
+    shape_list = []
+    for g in groups:
+        kind = "null" if g["s"] is None else _kind(g["s"], g["vmin"], g["vmax"], g["boolish"], g["cnt"], spark_type)
+        if g["s"] is not None:
+            kinds[kind] = kinds.get(kind, 0) + int(g["cnt"])
+        if g["rank"] <= top or g["s"] is None:
+            ex = tuple(dict.fromkeys(v for v in (g["vmin"], g["vmax"]) if v is not None))
+            shape_list.append(ShapeCount(g["s"], int(g["cnt"]), int(g["wcnt"] or 0), kind, ex))
+    if field_.dataType.typeName() in ("struct", "array", "map"):
+        py = {"struct": "Row", "array": "list", "map": "dict"}[field_.dataType.typeName()]
+    elif spark_type.startswith("decimal"):
+        py = "Decimal"
+    else:
+        py = PY_TYPES.get(spark_type, spark_type)
+    python_types = tuple(t for t, present in ((py, rows > nulls), ("NoneType", nulls > 0)) if present)
+    if g0 is not None and spark_type in NUMERIC:
+        lo, hi = g0["col_nmin"], g0["col_nmax"]
+        if spark_type in NUMERIC[:4] and lo is not None:
+            lo, hi = int(lo), int(hi)
+    else:
+        lo, hi = (g0["col_vmin"], g0["col_vmax"]) if g0 is not None else (None, None)
+    return ColumnProfile(field_.name, spark_type, nulls, rows, python_types, tuple(shape_list),
+                         int(g0["nshapes"]) if g0 else 0, tuple(sorted(kinds.items(), key=lambda kv: -kv[1])),
+                         lo, hi)
+
+
+def _findings(columns, comparisons_in) -> tuple[list[Finding], list[tuple[str, str, str]]]:
+    findings: list[Finding] = []
+    comparisons = []
+    by_name = {c.name.lower(): c for c in columns}
+    for cmp in comparisons_in:
+        col = by_name.get(cmp.column.lower())
+        if col is None:
+            continue
+        col_shapes = [s.shape for s in col.shapes if s.shape is not None]
+        comparisons.append((cmp.describe(), cmp.shape, ", ".join(col_shapes[:5])))
+        lit_kind = shapes.kind_of(cmp.shape)
+        if col.spark_type in NUMERIC or col.spark_type.startswith("decimal"):
+            bad = lit_kind not in ("integer", "decimal")
+        elif col.spark_type == "date":
+            bad = lit_kind != "date"
+        elif col.spark_type.startswith("timestamp"):
+            bad = lit_kind not in ("date", "timestamp")
+        elif col.spark_type == "string":
+            bad = bool(col_shapes) and cmp.shape not in col_shapes and col.distinct_shapes <= len(col.shapes)
+        else:
+            bad = False
+        if bad:
+            findings.append(Finding("literal_shape", col.name,
+                                    f"the filter compares {cmp.describe()} (shape {cmp.shape}) with values shaped "
+                                    + ", ".join(col_shapes[:3]) + f" (e.g. {col.min})"))
+    for col in columns:
+        if col.nulls:
+            findings.append(Finding("nulls", col.name, f"{col.nulls:,} of {col.rows:,} values are null "
+                                                       "(None reaches your code)"))
+        real = [(k, n) for k, n in col.kinds if k != "null"]
+        if col.spark_type == "string" and len(real) > 1:
+            findings.append(Finding("mixed_kinds", col.name, "values look like " + ", ".join(
+                f"{k} ({n:,})" for k, n in real)))
+    order = {"filter_fails": 0, "literal_shape": 0, "mixed_kinds": 1, "nulls": 2}
+    findings.sort(key=lambda f: order[f.kind])
+    return findings, comparisons
+
+
+def profile_df(df, *, where: str = "", sample: float = 1.0, seed: int = 42, top: int = 10,
+               columns=(), source: str = "DataFrame") -> ProfileReport:
+    """Profile ``df`` (the data BEFORE ``where``); compare ``where``'s literals with the data.
+
+    ``columns``: profile only these (the filter may still use the others).
+    """
+    if not 0 < sample <= 1:
+        raise ParameterError("sample fraction", expected="a fraction above 0 and at most 1", found=repr(sample),
+                             fix="use 1 for all rows, or e.g. 0.01 for a 1% sample")
+    where = (where or "").strip()
+    if where:
+        try:
+            df.where(where).schema
+        except Exception as exc:
+            from ..triage import innermost_message
+
+            raise SourceError(f"where clause {where!r}", expected="a SQL condition on the source's columns",
+                              found=innermost_message(exc), fix="columns are: " + ", ".join(df.columns)) from None
+    start = time.perf_counter()
+    data = df.sample(fraction=sample, seed=seed) if sample < 1 else df
+    alt = _literal_variants(where) if where else ""
+    wanted = set(columns or ())
+    missing = sorted(wanted - set(df.columns))
+    if missing:
+        raise SourceError(f"column {missing[0]!r}", expected="one of " + ", ".join(df.columns),
+                          found=repr(missing[0]), fix="pick columns that exist in the source")
+    fields = [f for f in df.schema.fields if not wanted or f.name in wanted]
+    filter_error = ""
+    try:
+        rows = _one_pass(data, fields, where, alt, top) if fields else []
+    except Exception as exc:
+        if not where:
+            raise
+        # the filter itself fails on the data (e.g. ANSI cast of 'one' to a number): profile without it
+        from ..triage import innermost_message
+
+        filter_error = innermost_message(exc)
+        alt = ""
+        rows = _one_pass(data, fields, "", "", top) if fields else []
+    per_col: dict[int, list] = {}
+    for r in rows:
+        per_col.setdefault(r["c"], []).append(r)
+    for groups in per_col.values():
+        groups.sort(key=lambda g: g["rank"])
+    profiles = [_column(i, f, per_col.get(i, []), top) for i, f in enumerate(fields)]
+    total = profiles[0].rows if profiles else 0
+    g0 = per_col.get(0, [None])[0]
+    in_filter = None if (filter_error or not where) else (int(g0["wtotal"] or 0) if g0 else 0)
+    in_alt = int(g0["w2total"] or 0) if (alt and g0) else (0 if alt else None)
+    findings, comparisons = _findings(profiles, shapes.where_literals(where))
+    if filter_error:
+        findings.insert(0, Finding("filter_fails", "", f"the filter fails on this data: {filter_error}"))
+    alt_ok = alt and not any(f.kind == "literal_shape" for f in _findings(profiles, shapes.where_literals(alt))[0])
+    return ProfileReport(
+        source=source, rows=total, where=where, rows_in_filter=in_filter,
+        suggested_where=alt if alt_ok else "", rows_in_suggested=in_alt if alt_ok else None,
+        sample=sample, columns=tuple(profiles), comparisons=tuple(comparisons), findings=tuple(findings),
+        elapsed_s=time.perf_counter() - start, outcome="variance_found" if findings else "uniform",
+        filter_error=filter_error)
+
+
+def run(spark, params: dict) -> ProfileReport:
+    from ..sources import SourceSpec, load, read_base
+
+    spec = SourceSpec.from_dict(params["source"])
+    load(spark, spec)  # checks the where clause and the columns, with the sources' messages
+    base = read_base(spark, spec)
+    return profile_df(base, where=spec.where, sample=params["sample"], top=params["top"], columns=spec.columns,
+                      source=spec.describe())
+
 
 TECHNIQUE = Technique(
     id='profile',
     title='Profile data variance',
-    summary=('Per column: nulls, types seen, and value shapes (digits become 9, letters a), so 20160620 shows as 99999999 and 2016-06-20 as 9999-99-99. Compare the shapes of literals in your filters with the shapes of the data.'),
+    summary=('Per column: nulls, types seen, and value shapes (digits become 9, letters a), so 20160620 shows '
+             'as 99999999 and 2016-06-20 as 9999-99-99. Compare the shapes of literals in your filters with '
+             'the shapes of the data.'),
     snippet="from pyspark.sql import functions as F\nshape = F.regexp_replace(F.regexp_replace(F.col('submission_date'), '[0-9]', '9'), '[A-Za-z]', 'a')\ndf.groupBy(shape.alias('shape')).count().orderBy(F.desc('count')).show()\ndf.select([F.sum(F.col(c).isNull().cast('int')).alias(c) for c in df.columns]).show()\n",
+    params=(
+        SOURCE,
+        Param("sample", "float", default=1.0, min=0.0001, max=1.0, label="Sample fraction",
+              help="1 profiles every row; 0.01 a 1% random sample"),
+        Param("top", "int", default=10, min=1, max=100, label="Shapes shown per column"),
+    ),
     outcomes=('variance_found', 'uniform'),
-    run=None,
+    run=run,
 )

@@ -1,15 +1,288 @@
-"""scale_steps: Scale up in steps.
+"""scale_steps: run the user's job on growing fractions of the input and watch
+how time grows with rows.
 
-Declared here so the runbook can reference it; the app offers the snippet
-until the engine function lands (``run`` is None).
+Each step runs under its own job tag (the run's job group, and so Cancel, stay
+as they are), so its Spark jobs, tasks and shuffle bytes can be read back.
+First a near-empty step measures the fixed cost every step pays (scheduling,
+and with ``sample`` the full scan); the growth exponent is fitted on the work
+above that overhead, on a log-log scale.  The first error, or a step slower
+than the budget, is a scale fail and stops the ladder.
 """
-from ..registry import Technique
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from ..demo_jobs import ALL_PAIRS_JOB
+from ..errors import JobCancelled, ParameterError
+from ..fit import fit_loglog
+from ..ladder import fractioner, parse_fractions
+from ..metrics import job_ids_for_tag, job_metrics, sql_executions
+from ..plancheck import exploding_joins, plan_flags
+from ..registry import Param, Technique
+from ..results import md_table
+from ..sources import SourceSpec, load
+from ..userjob import load_job, run_job
+
+BASELINE_ROWS = 100  # the overhead step: about this many rows, enough to start Python workers
+
+
+@dataclass(frozen=True)
+class Step:
+    fraction: float
+    rows: int
+    rows_exact: bool
+    input_bytes: int | None
+    seconds: float
+    jobs: int
+    tasks: int
+    shuffle_read: int | None
+    shuffle_write: int | None
+    status: str            # "ok", "failed", "over budget"
+    in_fit: bool = False
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    source: str
+    method: str
+    method_note: str
+    steps: tuple[Step, ...]
+    overhead_s: float
+    full_rows: int
+    threshold: float
+    exponent: float | None
+    stderr: float | None
+    ci_low: float | None
+    ci_high: float | None
+    r2: float | None
+    predicted_full_s: float | None
+    plan_flags: tuple[tuple[str, str], ...]
+    exploding: tuple[tuple[str, int, int], ...]
+    failed_step: int | None
+    failure: str
+    failure_fix: str
+    metrics_source: str
+    outcome: str
+
+    @property
+    def headline(self) -> str:
+        if self.outcome == "scale_fail":
+            s = self.steps[self.failed_step]
+            return f"Scale fail at step {self.failed_step + 1} ({s.fraction:.0%} of the data): {self.failure}"
+        if self.exponent is None:
+            return "Time did not grow measurably above the fixed overhead: no sign of super-linear work."
+        growth = f"time grows as rows^{self.exponent:.2f}"
+        if self.stderr is not None:
+            growth += f" ± {self.stderr:.2f}"
+        if self.outcome == "superlinear":
+            return f"Super-linear: {growth} (above {self.threshold:g}); likely all-pairs (exponential) work."
+        return f"Linear enough: {growth} (at most {self.threshold:g})."
+
+    def to_markdown(self) -> str:
+        rows = [(f"{s.fraction:.0%}" if s.fraction >= 0.01 else f"{s.fraction:.2%}",
+                 f"{s.rows:,}" if s.rows_exact else f"≈{s.rows:,}",
+                 "" if s.input_bytes is None else f"{s.input_bytes:,}", f"{s.seconds:.2f}", s.jobs, s.tasks,
+                 "" if s.shuffle_read is None else f"{s.shuffle_read:,}",
+                 "" if s.shuffle_write is None else f"{s.shuffle_write:,}",
+                 s.status + (" (fit)" if s.in_fit else ""), s.error) for s in self.steps]
+        parts = [self.headline, "",
+                 md_table(("fraction", "rows", "input bytes", "seconds", "jobs", "tasks", "shuffle read",
+                           "shuffle write", "status", "error"), rows), "",
+                 f"Source: {self.source}. Fractions taken by **{self.method}**: {self.method_note}.",
+                 f"Fixed overhead per step (a near-empty run): {self.overhead_s:.2f} s."]
+        if self.exponent is not None:
+            ci = "" if self.ci_low is None else f", 95% CI {self.ci_low:.2f} to {self.ci_high:.2f}"
+            parts.append(f"Growth exponent {self.exponent:.2f}{ci} (R² {self.r2:.3f}); "
+                         f"predicted time for all {self.full_rows:,} rows: {self.predicted_full_s:.1f} s.")
+        if self.plan_flags:
+            parts += ["", "Plan operators that can mean all-pairs work:", ""]
+            parts += [f"- `{op}`: {meaning}" for op, meaning in self.plan_flags]
+        if self.exploding:
+            parts += ["", "Joins whose output far exceeds their input:", ""]
+            parts += [f"- `{op}`: {out:,} rows out of {inp:,} in ({out / max(1, inp):.0f}x)"
+                      for op, out, inp in self.exploding]
+        if self.failure_fix:
+            parts += ["", f"Fix: {self.failure_fix}"]
+        return "\n".join(parts)
+
+
+def _is_cancel(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "cancelled" in text and ("job group" in text or "cancelled part of" in text or "jobtag" in text)
+
+
+def _sample_rows(execs) -> int | None:
+    counts = []
+    for e in execs:
+        for n in e.get("nodes", []):
+            if n.get("nodeName") == "Sample" or n.get("nodeName", "").startswith("Scan "):
+                for m in n.get("metrics", []):
+                    if m.get("name") == "number of output rows":
+                        digits = "".join(ch for ch in str(m.get("value", "")) if ch.isdigit())
+                        if digits:
+                            counts.append(int(digits))
+    return max(counts) if counts else None
+
+
+def _run_step(spark, fn, df, tag: str, label: str):
+    """Run the job once under ``tag``: (seconds, output, error, job ids)."""
+    sc = spark.sparkContext
+    old_desc = sc.getLocalProperty("spark.job.description")
+    sc.addJobTag(tag)
+    sc.setJobDescription(label)
+    start = time.perf_counter()
+    out = err = None
+    try:
+        out = run_job(fn, df)
+    except Exception as exc:  # a Spark failure is a scale fail, not a crash of the ladder
+        if _is_cancel(exc):
+            raise JobCancelled("scaling ladder", found="cancelled by the user",
+                               fix="press Run again to start it anew") from None
+        if exc.__class__.__name__ == "UserCodeError":
+            raise
+        err = exc
+    finally:
+        seconds = time.perf_counter() - start
+        sc.removeJobTag(tag)
+        sc.setJobDescription(old_desc)
+    return seconds, out, err, job_ids_for_tag(sc, tag)
+
+
+def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed: int = 7,
+           threshold: float = 1.3, budget_s: float = 0.0, min_work_s: float = 0.1,
+           explode_factor: float = 10.0, repeats: int = 1) -> ScaleResult:
+    from ..triage import triage_exception
+
+    sc = spark.sparkContext
+    fr = fractioner(spark, spec, method, seed)
+    run_id = uuid.uuid4().hex[:8]
+    full_rows = load(spark, spec).count()
+
+    # The fixed cost: the same job on a near-empty input, which also warms up workers.
+    base_df, base_frac = fr.frame(fractions[0])
+    tiny = min(1.0, BASELINE_ROWS / max(1.0, full_rows * base_frac))
+    tiny_df = base_df.sample(fraction=tiny, seed=seed)
+    # Run it twice: the first run starts Python workers and compiles code, the second is the overhead.
+    times, base_err = [], None
+    for k in range(1 + max(1, repeats)):
+        secs, _, base_err, _ = _run_step(spark, fn, tiny_df, f"dcs-ladder-{run_id}-base{k}",
+                                         "ladder: warm-up" if k == 0 else "ladder: overhead")
+        if base_err is not None:
+            break
+        times.append(secs)
+    overhead = 0.0 if base_err is not None or len(times) < 2 else min(times[1:])
+
+    steps: list[Step] = []
+    flags: dict[str, str] = {}
+    exploding: dict[str, tuple[str, int, int]] = {}
+    failed = None
+    failure = fix = ""
+    metrics_source = "none"
+    for i, frac in enumerate(fractions):
+        df, actual = fr.frame(frac)
+        seconds, out, err, jobs = _run_step(spark, fn, df, f"dcs-ladder-{run_id}-{i}",
+                                            f"ladder step {i + 1}/{len(fractions)}: {frac:.0%}")
+        for r in range(1, repeats):  # the fastest of several runs is the least disturbed one
+            if err is not None or (budget_s and seconds > budget_s):
+                break
+            again, out, err, jobs = _run_step(spark, fn, df, f"dcs-ladder-{run_id}-{i}-{r}",
+                                              f"ladder step {i + 1}/{len(fractions)}: {frac:.0%} (again)")
+            seconds = min(seconds, again)
+        m = job_metrics(sc, jobs)
+        metrics_source = m.source
+        execs = sql_executions(sc, jobs)
+        for e in execs:
+            for f in plan_flags(e.get("planDescription", "")):
+                flags[f.operator] = f.meaning
+            for j in exploding_joins(e, explode_factor):
+                if j.operator not in exploding or exploding[j.operator][1] < j.output_rows:
+                    exploding[j.operator] = (j.operator, j.output_rows, j.input_rows)
+        if out is not None:
+            for f in plan_flags(out.plan_text):
+                flags[f.operator] = f.meaning
+        measured = _sample_rows(execs) if fr.method == "sample" and frac < 1.0 else None
+        if fr.method == "files":
+            rows, exact = df.count(), True
+        elif measured is not None:
+            rows, exact = measured, True
+        else:
+            rows, exact = int(round(full_rows * actual)), frac >= 1.0
+        status, error = "ok", ""
+        if err is not None:
+            rep = triage_exception(err)
+            status, error, fix = "failed", rep.headline, rep.first_fix
+        elif budget_s and seconds > budget_s:
+            status = "over budget"
+            error = f"{seconds:.1f} s is over the budget of {budget_s:g} s"
+            fix = "the cost grows too fast for the full data: see the growth exponent and the plan flags"
+        steps.append(Step(frac, rows, exact, fr.input_bytes(frac), seconds, len(jobs), m.num_tasks,
+                          m.shuffle_read_bytes, m.shuffle_write_bytes, status, False, error))
+        if status != "ok":
+            failed, failure = i, error
+            break
+
+    ok = [s for s in steps if s.status == "ok"]
+    usable = [s for s in ok if s.seconds - overhead >= max(min_work_s, 0.5 * overhead)]
+    used = {id(s) for s in usable}
+    exponent = stderr = lo = hi = r2 = predicted = None
+    if len(usable) >= 2:
+        fit = fit_loglog([s.rows for s in usable], [s.seconds for s in usable], overhead)
+        exponent, stderr, lo, hi, r2 = fit.exponent, fit.stderr, fit.ci_low, fit.ci_high, fit.r2
+        predicted = fit.predict(full_rows)
+        steps = [Step(**{**s.__dict__, "in_fit": id(s) in used}) for s in steps]
+    if failed is not None:
+        outcome = "scale_fail"
+    elif exponent is not None and exponent > threshold:
+        outcome = "superlinear"
+    else:
+        outcome = "linear"
+    return ScaleResult(
+        source=spec.describe(), method=fr.method, method_note=fr.note, steps=tuple(steps), overhead_s=overhead,
+        full_rows=full_rows, threshold=threshold, exponent=exponent, stderr=stderr, ci_low=lo, ci_high=hi, r2=r2,
+        predicted_full_s=predicted, plan_flags=tuple(sorted(flags.items())), exploding=tuple(exploding.values()),
+        failed_step=failed, failure=failure, failure_fix=fix, metrics_source=metrics_source, outcome=outcome)
+
+
+def run(spark, params: dict) -> ScaleResult:
+    spec = SourceSpec.from_dict(params["source"])
+    fn = load_job(params)
+    fractions = parse_fractions(params["fractions"], params["include_full"])
+    if params["threshold"] <= 0:
+        raise ParameterError("parameter 'threshold'", expected="a positive exponent", found=repr(params["threshold"]),
+                             fix="use 1.3 to flag clearly super-linear growth")
+    return ladder(spark, fn, spec, fractions, method=params["method"], seed=params["seed"],
+                  threshold=params["threshold"], budget_s=params["budget_s"], min_work_s=params["min_work_s"],
+                  repeats=params["repeats"])
+
 
 TECHNIQUE = Technique(
-    id='scale_steps',
-    title='Scale up in steps',
-    summary=('Run the job on 1%, 10%, 20%, 40% of the data and watch each step for a scale fail: a traceback, a time that grows faster than the data, or a toolchain panic.'),
+    id="scale_steps",
+    title="Scale up in steps",
+    summary=("Run your job on 1%, 10%, 20%, 40% of the data and watch each step for a scale fail: a traceback, "
+             "a step over your time budget, or a time that grows faster than the data (fitted on log-log axes)."),
     snippet="import time\nfor fraction in (0.01, 0.1, 0.2, 0.4):\n    part = df.sample(fraction=fraction, seed=1)\n    t = time.time()\n    my_job(part).count()\n    print(fraction, part.count(), round(time.time() - t, 1), 's')\n",
-    outcomes=('linear', 'superlinear', 'scale_fail'),
-    run=None,
+    params=(
+        Param("source", "source", default={"kind": "demo", "demo": "pairs", "rows": 40_000, "seed": 42},
+              label="Data source", help="The full input; the ladder takes fractions of it."),
+        Param("code", "code", default=ALL_PAIRS_JOB, label="Your job",
+              help="A function taking the input DataFrame and returning a DataFrame (or an action's result)."),
+        Param("function", "str", default="", label="Function name", help="Which function to run (if several)."),
+        Param("ref", "str", default="", label="Or a file reference", help="path/to/file.py:function"),
+        Param("fractions", "str", default="0.01, 0.1, 0.2, 0.4", label="Fractions",
+              help="Comma-separated fractions of the input, smallest first."),
+        Param("include_full", "bool", default=False, label="Finish with 100%"),
+        Param("method", "choice", default="auto", choices=("auto", "files", "sample"), label="How to take fractions",
+              help="auto: whole files for a path of 8+ files, else DataFrame.sample."),
+        Param("threshold", "float", default=1.3, min=0.1, max=10, label="Super-linear above exponent"),
+        Param("budget_s", "float", default=0.0, min=0, label="Time budget per step (s, 0 = none)"),
+        Param("min_work_s", "float", default=0.1, min=0, label="Least work above overhead to fit a step (s)"),
+        Param("repeats", "int", default=1, min=1, max=5, label="Runs per step",
+              help="Run each step this many times and keep the fastest (steadier on a busy machine)."),
+        Param("seed", "int", default=7, label="Seed"),
+    ),
+    outcomes=("linear", "superlinear", "scale_fail"),
+    run=run,
 )

@@ -33,7 +33,7 @@ _SQLSTATE = re.compile(r"SQLSTATE:?\s*(?P<state>[0-9A-Z]{5})\b")
 _LOST_TASK = re.compile(
     r"Lost task (?P<task>[\d.]+) in stage (?P<stage>[\d.]+) \(TID (?P<tid>\d+)"
     r"(?:, (?P<host2>[^,)]+)(?:, executor (?P<exec2>[^)]+))?)?\)"
-    r"(?: \((?P<host>\S+) executor (?P<exec>[^)]+)\))?: (?P<rest>.*)$")
+    r"(?: \((?P<host>\S+) executor (?P<exec>[^)]+)\))?: (?P<rest>.*)$", re.M)
 _STAGE = re.compile(r"(?:Task|task) (?P<task>[\d.]+) in stage (?P<stage>[\d.]+)")
 _EXECUTOR = re.compile(r"\(executor (?P<exec>[\w.-]+) exited|[Ll]ost executor (?P<exec2>[\w.-]+)|"
                        r"executor with id (?P<exec3>[\w.-]+)")
@@ -131,7 +131,7 @@ def _jvm_chain(lines: list[str], start: int) -> list[Exc]:
         if not s or s.startswith(("at ", "...")) or s == "Driver stacktrace:":
             continue
         first = not chain
-        if not (first or s.startswith("Caused by:")):
+        if not (first or s.startswith(("Caused by:", ": "))):
             continue
         exc = _exc(s, n)
         if exc is None:
@@ -206,12 +206,21 @@ def _context(out: Extract, text: str) -> None:
             if sm:
                 out.sqlstate = sm.group("state")
     out.conditions = seen
+    if out.sqlstate is None and seen:
+        sm = _SQLSTATE.search(text)
+        if sm:
+            out.sqlstate = sm.group("state")
     for e in out.chain:
         m = _LOST_TASK.search(e.message)
         if m:
             out.stage, out.task = m.group("stage"), m.group("task")
             out.executor = m.group("exec") or m.group("exec2")
             break
+    if out.stage is None:
+        m = _LOST_TASK.search(text)
+        if m:
+            out.stage, out.task = m.group("stage"), m.group("task")
+            out.executor = out.executor or m.group("exec") or m.group("exec2")
     if out.stage is None:
         m = _STAGE.search(text)
         if m:

@@ -1,0 +1,16 @@
+"""Result view for spend: resources, input size and suggestions."""
+import streamlit as st
+
+
+def render(result) -> None:
+    (st.warning if result.outcome == "under_provisioned" else st.success)(result.headline)
+    cols = st.columns(4)
+    cols[0].metric("Executors", result.executors)
+    cols[1].metric("Cores", result.cores)
+    cols[2].metric("Input", "?" if result.input_bytes is None else f"{result.input_bytes / 2**30:.2f} GB")
+    cols[3].metric("Input partitions", result.input_partitions)
+    st.caption(f"Executor memory {result.executor_memory}, driver memory {result.driver_memory}, default "
+               f"parallelism {result.default_parallelism}, shuffle partitions {result.shuffle_partitions}; input size "
+               f"from {result.input_size_from}.")
+    for tip in result.suggestions:
+        st.markdown(f"- {tip}")

@@ -1,0 +1,100 @@
+"""Bench: the scaling ladder against one plain run on the full data, and the accuracy of
+the growth exponent on seeded linear, n log n and quadratic (all pairs within keys) jobs.
+
+Inputs are parquet directories of 40 files, so the ladder reads whole-file fractions.
+Prints per job: full-run time (median of rounds), ladder total time (median), their
+ratio, the fitted exponent against the expected one; last line: the worst ratio.
+"""
+import argparse
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# bench/ holds scripts named like stdlib modules (profile.py): keep it off the path.
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+os.environ["PYSPARK_PYTHON"] = sys.executable
+
+from dcs_engine.demo_jobs import LINEAR_JOB, SELF_JOIN_JOB  # noqa: E402
+from dcs_engine.fit import local_exponent  # noqa: E402
+from dcs_engine.sources import SourceSpec, load  # noqa: E402
+from dcs_engine.spark import MANAGER, SparkSettings  # noqa: E402
+from dcs_engine.techniques.scale_steps import ladder  # noqa: E402
+from dcs_engine.usercode import load as load_code  # noqa: E402
+from dcs_engine.userjob import run_job  # noqa: E402
+
+SORT_JOB = '''\
+def sort_all(df):
+    """A global sort: n log n."""
+    return df.orderBy("value", "ts")
+'''
+FRACTIONS = (0.01, 0.1, 0.2, 0.4)
+
+
+def write(spark, path, rows, per_key, seed=11):
+    from pyspark.sql import functions as F
+
+    n_keys = max(1, rows // per_key)
+    i = F.col("id")
+    df = spark.range(0, rows).select(
+        i.alias("ping_id"),
+        F.concat(F.lit("client-"), F.pmod(F.xxhash64(i, F.lit(seed)), F.lit(n_keys)).cast("string")).alias("client_id"),
+        F.pmod(F.xxhash64(i, F.lit(seed + 1)), F.lit(604_800)).alias("ts"),
+        (F.pmod(F.xxhash64(i, F.lit(seed + 2)), F.lit(1_000_000)) / 1e4).alias("value"))
+    df.repartition(40).write.mode("overwrite").parquet(path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=4_000_000, help="rows of the linear and n log n input")
+    ap.add_argument("--pair-rows", type=int, default=400_000, help="rows of the all-pairs input")
+    ap.add_argument("--per-key", type=int, default=2000, help="rows per key in the all-pairs input (full size)")
+    ap.add_argument("--rounds", type=int, default=2)
+    args = ap.parse_args()
+    spark = MANAGER.session(SparkSettings(master="local[2]", app_name="bench-scaling",
+                                          conf=(("spark.sql.shuffle.partitions", "8"),)))
+    tmp = tempfile.mkdtemp(prefix="dcs-bench-scaling-")
+    big, pairs = os.path.join(tmp, "big"), os.path.join(tmp, "pairs")
+    write(spark, big, args.rows, 50)
+    write(spark, pairs, args.pair_rows, args.per_key)
+    cases = (("linear", LINEAR_JOB, big, lambda n: n),
+             ("n log n", SORT_JOB, big, lambda n: n * math.log(n)),
+             ("quadratic", SELF_JOIN_JOB, pairs, lambda n: n * n))
+    ratios, errors = [], []
+    print(f"{'job':10} {'full s':>8} {'ladder s':>9} {'ratio':>6} {'exponent':>14} {'expected':>8} {'error':>6}  steps(s)")
+    for name, code, path, cost in cases:
+        spec = SourceSpec(kind="path", path=path, format="parquet")
+        fn = load_code(code=code)
+        run_job(fn, load(spark, spec))  # warm-up
+        full, lad, res = [], [], None
+        for _ in range(args.rounds):
+            t = time.perf_counter()
+            run_job(fn, load(spark, spec))
+            full.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            res = ladder(spark, fn, spec, FRACTIONS)
+            lad.append(time.perf_counter() - t)
+        f, l_ = statistics.median(full), statistics.median(lad)
+        ratio = l_ / f
+        ratios.append(ratio)
+        fitted = [s for s in res.steps if s.in_fit]
+        expected = local_exponent(cost, fitted[0].rows, fitted[-1].rows) if len(fitted) >= 2 else float("nan")
+        exp_txt = "—" if res.exponent is None else f"{res.exponent:.2f}±{res.stderr or 0:.2f}"
+        err = abs(res.exponent - expected) if res.exponent is not None and len(fitted) >= 2 else float("nan")
+        errors.append(err)
+        steps = " ".join(f"{s.seconds:.2f}{'*' if s.in_fit else ''}" for s in res.steps)
+        print(f"{name:10} {f:8.2f} {l_:9.2f} {ratio:6.2f} {exp_txt:>14} {expected:8.2f} {err:6.2f}  {steps} "
+              f"(overhead {res.overhead_s:.2f}, method {res.method})")
+    print(f"max exponent error: {max(e for e in errors if e == e) if any(e == e for e in errors) else float('nan'):.2f} "
+          "(target 0.15)")
+    print(f"ratio: {max(ratios):.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""branch_count on real Spark: the sessionisation demo, counted exactly against plain-Python expectations."""
+from collections import defaultdict
+
+import pytest
+
+from dcs_engine import registry
+from dcs_engine.datasets import to_sessions_demo as demo
+from dcs_engine.demo import build
+from dcs_engine.errors import ParameterError, SourceError
+from dcs_engine.instrument import instrument
+from dcs_engine.techniques.branch_count import prepared_rdd
+from dcs_engine.usercode import from_code
+
+ROWS, SEED = 2000, 42
+SOURCE = {"kind": "demo", "demo": "pings", "rows": ROWS, "seed": SEED}
+
+
+def run_bc(spark, **params):
+    tech = registry.get("branch_count")
+    return tech.run(spark, registry.coerce_params(tech, params))
+
+
+def line_of(text):
+    return next(i for i, t in enumerate(demo.SOURCE.splitlines(), 1) if text in t)
+
+
+@pytest.fixture(scope="module")
+def expected(spark):
+    """Hand-computed counts from the generated pings, independent of the instrumenter."""
+    clients = defaultdict(list)
+    for r in build(spark, "pings", ROWS, SEED).collect():
+        info = r["payload"]["info"]
+        clients[r["client_id"]].append((info.asDict() if info else None, r["document_id"]))
+    e = defaultdict(int)
+    e["calls"] = len(clients)
+    for pings in clients.values():
+        e["counter_calls"] += len(pings)
+        e["null_info"] += sum(1 for info, _ in pings if info is None)
+        if len(pings) == 1:
+            e["single"] += 1
+            continue
+        e["iterations"] += len(pings) - 1
+        if any(info is None for info, _ in pings):
+            e["bad"] += len(pings) - 1            # the info-less ping sorts first; every later one fails
+            continue
+        ordered = sorted(pings, key=lambda p: (p[0]["profileSubsessionCounter"], p[1]))
+        for (a, _), (b, _) in zip(ordered, ordered[1:]):
+            e["counter_breaks"] += a["profileSubsessionCounter"] + 1 != b["profileSubsessionCounter"]
+            e["subsession_breaks"] += a["subsessionId"] != b["previousSubsessionId"]
+            e["same_session"] += a["sessionId"] == b["sessionId"]
+            e["new_session"] += a["sessionId"] != b["sessionId"]
+    return dict(e)
+
+
+def test_sessionisation_counts_are_exact_and_the_rare_branch_is_common(spark, expected):
+    res = run_bc(spark, source=SOURCE)
+    hits = {lc.line: lc.hits for lc in res.lines}
+    pct = {lc.line: lc.percent for lc in res.lines}
+    e = expected
+    assert res.calls == e["calls"] and res.raised == 0 and res.grouped_by == "client_id"
+    assert hits[line_of("def counter(ping)")] == e["counter_calls"]
+    assert hits[line_of("return -99")] == e["null_info"]
+    assert hits[line_of("if len(pings) == 1:") + 1] == e["single"]
+    assert hits[line_of("for ping in pings[1:]")] == e["calls"] - e["single"]
+    assert hits[line_of("before, now =")] == e["iterations"]
+    assert hits[line_of("breaks_by_counter\"] += 1")] == e["counter_breaks"]
+    assert hits[line_of("breaks_by_subsession\"] += 1")] == e["subsession_breaks"]
+    assert hits[line_of('session["pings"].append')] == e["same_session"]
+    assert hits[line_of("session = start(ping")] == e["new_session"]
+    bad = line_of("mark bad ping")
+    assert hits[bad] == hits[bad + 1] == e["bad"]
+    assert pct[bad] == pytest.approx(100 * e["bad"] / e["iterations"])
+    # the "rare" handler is the common case here: the expectation is flagged
+    assert e["bad"] > e["same_session"] and pct[bad] > 40
+    assert res.outcome == "surprise"
+    assert [(c.line, c.ok) for c in res.checks] == [(bad, False)]
+    assert res.headline.startswith(f"Surprise: 1 expectation(s) failed over {e['calls']:,} call(s) of to_sessions")
+    md = res.to_markdown()
+    assert "VIOLATED" in md and f"{e['bad']:,}" in md
+    loop = next(b for b in res.branches if b.label == "for ping in pings[1:]: body iterations")
+    assert loop.hits == e["iterations"]
+
+
+def test_expectations_syntax_and_default_rule(spark, expected):
+    bad = line_of("mark bad ping")
+    breaks = line_of('breaks_by_counter"] += 1')
+    ok = run_bc(spark, source=SOURCE, expectations=f"# loose\nL{bad} < 60%\nmark bad ping: common\n{breaks}: > 0")
+    assert ok.outcome == "as_expected" and len(ok.checks) == 3 and all(c.ok for c in ok.checks)
+    default = run_bc(spark, source=SOURCE, expectations="")
+    # default: every except handler and every '# rare' line is expected at most 10%
+    flagged = {c.line for c in default.checks if not c.ok}
+    assert bad in flagged and line_of("return -99") - 1 in flagged
+    assert all(c.implicit for c in default.checks) and default.outcome == "surprise"
+    with pytest.raises(ParameterError) as e:
+        run_bc(spark, source=SOURCE, expectations="mark bad ping: seldom")
+    assert e.value.message == ("[DCS101] expectations, line 1; expected rare, common, never, always, or < <= > >= == "
+                               "with a number or a percentage; found 'seldom'. Fix: write e.g. 'rare', '< 5%' or '== 0'")
+    with pytest.raises(ParameterError) as e:
+        run_bc(spark, source=SOURCE, expectations="no such text: rare")
+    assert "found 'no such text'" in e.value.message
+
+
+def test_instrumented_results_equal_plain_results_on_spark(spark):
+    uf = from_code(demo.SOURCE, demo.FUNCTION)
+    inst = instrument(uf)
+    df = build(spark, "pings", 600, 3)
+    rdd = prepared_rdd(df, "dict", "client_id").cache()
+    plain = sorted(rdd.map(uf.func).collect(), key=lambda c: c["client_id"])
+    counted = sorted(rdd.map(inst.func).collect(), key=lambda c: c["client_id"])
+    assert plain == counted and len(plain) > 100
+    rdd.unpersist()
+
+
+def test_rows_without_grouping_and_uncaught_errors(spark):
+    code = ("def check(row):\n"
+            "    if row.active_experiment_id is None:\n"
+            "        return 'none'\n"
+            "    return row.active_experiment_id.startswith('e10s') or 1 / 0\n")
+    res = run_bc(spark, source={"kind": "demo", "rows": 3000, "seed": 7}, code=code, function="check",
+                 row_type="row", group_by="", expectations="3: > 80%")
+    df = build(spark, "telemetry", 3000, 7)
+    nulls = df.where("active_experiment_id is null").count()
+    flash = df.where("active_experiment_id like 'flash%'").count()
+    hits = {lc.line: lc.hits for lc in res.lines}
+    assert res.calls == 3000 and hits[3] == nulls and res.raised == flash
+    assert res.errors and res.errors[0] == "ZeroDivisionError: division by zero"
+    assert res.outcome == "as_expected"
+
+
+def test_unknown_group_column(spark):
+    with pytest.raises(SourceError) as e:
+        run_bc(spark, source=SOURCE, group_by="clientId")
+    assert e.value.message.startswith("[DCS102] group-by column 'clientId'; expected one of document_id, client_id, "
+                                      "payload, meta; found 'clientId'")

@@ -1,0 +1,76 @@
+"""Real browser: Debian chromium driven by Playwright against `streamlit run`."""
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 180_000  # first Spark start in the server process can take a while
+
+
+def settle(page):
+    """Wait until the app has finished its current rerun."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+
+
+def click(page, key: str):
+    settle(page)
+    page.locator(f".st-key-{key} button").first.click()
+
+
+def type_into(page, key: str, text: str):
+    box = page.locator(f".st-key-{key} input")
+    box.fill(text)
+    box.press("Enter")
+    settle(page)
+
+
+def test_crash_to_take_on_demo_data(app_server, page, tmp_path):
+    page.set_default_timeout(60_000)
+    page.goto(app_server)
+    click(page, "sym_crash")
+    page.wait_for_url(re.compile(r"path=crash"))
+    click(page, "edge_0")            # → root cause: data variance
+    page.wait_for_url(re.compile(r"node=c_data_variance"))
+    click(page, "edge_2")            # → take a few rows
+    page.wait_for_url(re.compile(r"node=t_take"))
+    type_into(page, "p_t_take_source_rows", "2000")
+    type_into(page, "p_t_take_source_where", "active_experiment_id is not null")
+    click(page, "run")
+    table = page.locator('[data-testid="stDataFrame"]')
+    table.wait_for(timeout=TIMEOUT)
+    page.get_by_text(re.compile(r"First 10 row\(s\) of demo dataset 'telemetry' \(2,000 rows")).wait_for()
+    # The tree is drawn in the browser: the current node and the taken path are in the SVG.
+    svg = page.locator('[data-testid="stGraphVizChart"] svg')
+    svg.wait_for()
+    assert svg.locator("g#n-t_take").count() == 1
+    assert "current" in (svg.locator("g#n-t_take").get_attribute("class") or "")
+    assert svg.locator("g.node.visited").count() == 2
+    page.screenshot(path=str(tmp_path / "take.png"), full_page=True)
+    assert (tmp_path / "take.png").stat().st_size > 10_000
+    # A link to this step reopens it in a fresh browser session.
+    url = page.url
+    other = page.context.browser.new_page()
+    other.goto(url)
+    other.locator(".st-key-run button").wait_for(timeout=60_000)
+    assert other.get_by_role("heading", name="Take a few rows").count() == 1
+    other.close()
+
+
+def test_runbook_upload_refuses_bad_file_and_keeps_tree(app_server, page, tmp_path):
+    page.set_default_timeout(60_000)
+    bad = tmp_path / "team.yaml"
+    bad.write_text("title: team\nnodes:\n  - {id: a, kind: symptom, title: A, text: t, edges: [{to: zz, label: go}]}\n")
+    page.goto(f"{app_server}/runbook")
+    page.locator(".st-key-rb_upload input[type=file]").set_input_files(str(bad))
+    click(page, "rb_load")
+    page.get_by_text("team.yaml → node 'a' → edges[0] → to: unknown target").wait_for()
+    page.get_by_text("Loaded: dcs-doctor built-in runbook").wait_for()
+    good = tmp_path / "team2.yaml"
+    good.write_text("title: team tree\nextends: builtin\nnodes:\n"
+                    "  - {id: crash, kind: symptom, title: Team crash, text: ours, edges: [{to: oncall, label: page}]}\n"
+                    "  - {id: oncall, kind: fix, title: Page on-call, text: call}\n")
+    page.locator(".st-key-rb_upload input[type=file]").set_input_files(str(good))
+    click(page, "rb_load")
+    page.get_by_text("Loaded team tree").wait_for()
