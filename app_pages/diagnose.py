@@ -36,6 +36,12 @@ with panel:
             st.caption(node.text)
     else:
         node = book.node(walk.current)
+        failure = ss.get("failure")
+        if failure:
+            st.error(f"The run of **{failure['technique']}** failed and was triaged; the runbook moved "
+                     f"here. Innermost error: **{failure['report'].headline}**", icon="🧯")
+            with st.expander("Triage of the failure"):
+                results.render("triage", failure["report"])
         nav = st.columns(3)
         if nav[0].button("← Back", key="nav_back", disabled=len(walk.path) < 2):
             state.set_walk(walk.back())

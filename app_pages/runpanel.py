@@ -65,15 +65,16 @@ def _show(node, tech, handle) -> str | None:
         st.warning(err.message, icon="⏹️")
     elif isinstance(err, SparkJobError) and err.triage is not None:
         t = err.triage
+        book, walk = state.runbook(), state.walk()
+        target = route_to(book, t.node_id, walk.path[0]) if t.node_id else None
+        if first_time and target and target.current != node.id:
+            # Every failure goes through triage; the tree moves to the node it names.
+            ss.failure = {"technique": tech.title, "report": t, "from": node.id}
+            state.set_walk(target, f"triage of the failed {tech.id} run → {t.node_id}", keep_failure=True)
+            st.rerun()
         st.error(f"The run failed. Innermost error: **{t.headline}**", icon="💥")
-        if t.recovery:
-            st.markdown("\n".join(f"- {r}" for r in t.recovery))
-        target = t.node_id and route_to(state.runbook(), t.node_id, state.walk().path[0])
-        if target:
-            title = state.runbook().node(t.node_id).title
-            if st.button(f"Continue at “{title}”", key="triage_jump", type="primary"):
-                state.set_walk(target, f"triage of a failed run → {t.node_id}")
-                st.rerun()
+        with st.expander("Triage of the failure", expanded=True):
+            results.render("triage", t)
     elif isinstance(err, DcsError):
         st.error(err.message, icon="🚫")
     else:

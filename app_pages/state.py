@@ -57,8 +57,10 @@ def walk() -> Walk:
     return st.session_state.walk
 
 
-def set_walk(w: Walk, label: str | None = None) -> None:
+def set_walk(w: Walk, label: str | None = None, keep_failure: bool = False) -> None:
     """Move, log the step, and mirror the walk into the URL."""
+    if not keep_failure:
+        st.session_state.failure = None
     old = st.session_state.walk
     st.session_state.walk = w
     book = runbook()
@@ -66,7 +68,7 @@ def set_walk(w: Walk, label: str | None = None) -> None:
         prev = w.path[-2] if len(w.path) > 1 else None
         log(evidence.step(prev, w.current, label or "", book.node(w.current).title))
     elif w.current != old.current:
-        what = "back one step" if len(w.path) < len(old.path) else "jumped"
+        what = label or ("back one step" if len(w.path) < len(old.path) else "jumped")
         log(evidence.Entry("step", w.current or "-", (book.node(w.current).title if w.current else "restart"),
                            f"{what} (path now {' → '.join(w.path) or 'empty'})"))
     st.query_params.clear()

@@ -31,7 +31,7 @@ def timed(fn):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=2_000_000)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     spark = MANAGER.session(SparkSettings(master="local[2]", app_name="bench-sampling",
                                           conf=(("spark.sql.shuffle.partitions", "8"),)))
@@ -49,6 +49,8 @@ def main():
         return df.groupBy("category").count().collect()
 
     times = {"stratified": [], "sampleBy": [], "exact group-by": []}
+    for fn in (stratified, sample_by, exact):  # warm-up: code generation, Python-free but JIT-bound
+        fn()
     for _ in range(args.rounds):
         for name, fn in (("stratified", stratified), ("sampleBy", sample_by), ("exact group-by", exact)):
             times[name].append(timed(fn)[0])

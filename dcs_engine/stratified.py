@@ -1,10 +1,10 @@
 """Stratified sampling with a floor per stratum, and the statistics to judge it.
 
 ``stratified_sample`` takes, from every value of a column, ``fraction`` of its
-rows but at least ``min_rows`` (all of them if the stratum is smaller), with an
-exact size per stratum: one pass counts the strata, a second draws a
-``sampleBy`` with slightly raised fractions, and a seeded ``row_number`` over
-that (small) sample trims each stratum to its size.  Pure-Python helpers give
+rows but at least ``min_rows`` (all of them if the stratum is smaller): one pass counts the
+strata, a second draws a ``sampleBy`` with fractions adjusted (and slightly
+raised) per stratum; optionally a seeded ``row_number`` over that (small)
+sample trims each stratum to its exact size.  Pure-Python helpers give
 Wilson intervals for proportions and a delta-method interval for ratios.
 """
 from __future__ import annotations
@@ -69,15 +69,22 @@ def stratum_counts(df, column: str, measure: str = "") -> dict:
     return {r[STRATUM]: (int(r["n"]), int(r["hits"] or 0) if measure else None) for r in rows}
 
 
-def stratified_sample(df, column: str, sizes: dict, counts: dict, seed: int):
-    """Exactly ``sizes[k]`` rows per stratum ``k`` (fewer only in the rare event that the
-    oversampled draw came up short), as a DataFrame with the stratum in ``__dcs_stratum``."""
+def stratified_sample(df, column: str, sizes: dict, counts: dict, seed: int, exact: bool = False):
+    """A stratified sample with the stratum in ``__dcs_stratum``.
+
+    ``sampleBy`` with fractions raised so that each stratum ``k`` gives at least
+    ``sizes[k]`` rows with high probability (a few more on average).  With
+    ``exact``, a seeded ``row_number`` trims each stratum to exactly ``sizes[k]``
+    (fewer only if the draw came up short): a shuffle and sort of the sample.
+    """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     fractions = oversampled(sizes, counts)
     tagged = df.withColumn(STRATUM, stratum_col(column))
     drawn = tagged.sampleBy(STRATUM, fractions=fractions, seed=seed)
+    if not exact:
+        return drawn
     w = Window.partitionBy(STRATUM).orderBy(F.rand(seed + 1))
     limit = F.create_map(*[x for k, v in sizes.items() for x in (F.lit(k), F.lit(v))]) if sizes else F.lit(None)
     return (drawn.withColumn("__dcs_rank", F.row_number().over(w))

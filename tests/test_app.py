@@ -175,3 +175,21 @@ def test_evidence_page_lists_steps(spark):
     at.button(key="sym_crash").click().run()
     at.switch_page("app_pages/evidence.py").run()
     assert any("Crash (a traceback) (`crash`)" in m.value for m in at.markdown)
+
+
+def test_failed_run_is_triaged_and_the_tree_moves(spark):
+    at = new_app()
+    at.query_params["path"] = "wrong_results.q_unexpected.t_take"
+    at.run()
+    at.number_input(key="p_t_take_source_rows").set_value(200)
+    at.text_input(key="p_t_take_source_where").set_value("cast(field as int) > 0")
+    at.button(key="run").click().run()
+    assert not at.exception
+    assert at.session_state["walk"].path == ("wrong_results", "q_unexpected", "c_data_variance")
+    banner = at.error[0].value
+    assert "was triaged; the runbook moved here" in banner and "CAST_INVALID_INPUT" in banner
+    kinds = [e.kind for e in at.session_state["evidence"]]
+    assert kinds[-2:] == ["error", "step"]
+    assert "triage of the failed take run → c_data_variance" in at.session_state["evidence"][-1].detail
+    at.button(key="edge_0").click().run()   # moving on clears the banner
+    assert not at.error

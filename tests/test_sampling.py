@@ -12,7 +12,7 @@ def run(spark, **params):
 
 
 def test_rare_stratum_survives_and_estimates_cover_the_truth(spark):
-    res = run(spark, source={"kind": "demo", "demo": "categories", "rows": 100_000, "seed": 42})
+    res = run(spark, source={"kind": "demo", "demo": "categories", "rows": 100_000, "seed": 42}, exact_size=True)
     assert res.outcome == "reliable" and res.too_small == ()
     by = {s.stratum: s for s in res.strata}
     assert {k: s.population for k, s in by.items()} == {"a": 80_012, "c": 9_968, "b": 9_930, "r": 90}
@@ -28,8 +28,16 @@ def test_rare_stratum_survives_and_estimates_cover_the_truth(spark):
     assert "'a' to 'b or c'" in res.to_markdown()
 
 
+def test_default_draw_gives_at_least_the_floor(spark):
+    res = run(spark, source={"kind": "demo", "demo": "categories", "rows": 100_000, "seed": 42})
+    by = {s.stratum: s.strat_rows for s in res.strata}
+    assert by["r"] >= 30 and by["a"] >= 8_002 and by["a"] < 8_002 + 3 * 90 + 10 + 200
+    assert res.outcome == "reliable"
+
+
 def test_ten_rows_at_ten_percent_say_nothing(spark):
-    res = run(spark, source={"kind": "demo", "demo": "categories", "rows": 10, "seed": 42}, min_rows=1)
+    res = run(spark, source={"kind": "demo", "demo": "categories", "rows": 10, "seed": 42}, min_rows=1,
+              exact_size=True)
     assert res.outcome == "too_small"
     assert [s.strat_rows for s in res.strata] == [1, 1, 1] and res.sample_rows == 3
     assert res.too_small[-1].startswith("the overall converted rate is only known to ±")
@@ -40,7 +48,7 @@ def test_ten_rows_at_ten_percent_say_nothing(spark):
 
 def test_without_a_measure_and_bad_measure(spark):
     res = run(spark, source={"kind": "demo", "demo": "hotkey", "rows": 2000, "seed": 1}, column="client_id",
-              measure="", numerator="", denominator="", min_rows=5)
+              measure="", numerator="", denominator="", min_rows=5, exact_size=True)
     assert res.outcome == "reliable" and res.overall_strat is None and res.ratio_exact is None
     assert all(s.strat_rows == min(s.population, max(5, -(-s.population // 10))) for s in res.strata)
     with pytest.raises(ParameterError) as e:

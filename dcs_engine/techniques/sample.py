@@ -74,7 +74,8 @@ class SampleResult:
         parts = [self.headline, "",
                  md_table((self.column, "rows", "stratified n", "random n", f"exact {self.measure or 'rate'}",
                            "stratified estimate [95% CI]", "random-sample estimate [95% CI]"), rows), "",
-                 f"Fraction {self.fraction:g} per stratum, at least {self.min_rows} rows each; the simple random "
+                 f"Fraction {self.fraction:g} per stratum, at least {self.min_rows} rows each (sampleBy with "
+                 "fractions adjusted per stratum from exact counts); the simple random "
                  f"sample has the same total size ({self.sample_rows:,} rows)."]
         if self.overall_strat is not None:
             parts.append(f"Overall {self.measure} rate: exact {self.overall_exact:.3%}; stratified "
@@ -93,7 +94,8 @@ def _groups(text: str) -> tuple[str, ...]:
 
 
 def stratified_report(spark, df, column: str, fraction: float, min_rows: int, seed: int, measure: str = "",
-                      numerator=(), denominator=(), tolerance: float = 0.05, source: str = "DataFrame"):
+                      numerator=(), denominator=(), tolerance: float = 0.05, source: str = "DataFrame",
+                      exact: bool = False):
     from pyspark.sql import functions as F
 
     counts_hits = stratum_counts(df, column, measure)
@@ -106,7 +108,7 @@ def stratified_report(spark, df, column: str, fraction: float, min_rows: int, se
         return {r[STRATUM]: (int(r["n"]), int(r["hits"] or 0) if measure else 0)
                 for r in frame.groupBy(STRATUM).agg(*aggs).collect()}
 
-    strat = per_stratum(stratified_sample(df, column, sizes, counts, seed))
+    strat = per_stratum(stratified_sample(df, column, sizes, counts, seed, exact))
     n_sample = sum(n for n, _ in strat.values())
     srs_frac = min(1.0, n_sample / total) if total else 0.0
     srs = per_stratum(df.withColumn(STRATUM, stratum_col(column)).sample(fraction=srs_frac, seed=seed + 2)) \
@@ -167,7 +169,7 @@ def run(spark, params: dict) -> SampleResult:
                                  found=innermost_message(exc), fix="columns are: " + ", ".join(df.columns)) from None
     return stratified_report(spark, df, col, params["fraction"], params["min_rows"], params["seed"], measure,
                              _groups(params["numerator"]), _groups(params["denominator"]), params["tolerance"],
-                             spec.describe())
+                             spec.describe(), params["exact_size"])
 
 
 TECHNIQUE = Technique(
@@ -187,6 +189,9 @@ TECHNIQUE = Technique(
         Param("numerator", "str", default="a", label="Ratio: these categories…"),
         Param("denominator", "str", default="b, c", label="…to these categories"),
         Param("tolerance", "float", default=0.05, min=0, max=1, label="Too small when the overall rate is known to worse than ±"),
+        Param("exact_size", "bool", default=False, label="Exact size per stratum",
+              help="Trim each stratum to exactly its size (a window over the sample); else sizes are at least "
+                   "the target with high probability."),
         Param("seed", "int", default=7, label="Seed"),
     ),
     outcomes=("reliable", "too_small"),
