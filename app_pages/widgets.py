@@ -31,11 +31,16 @@ def _one(node_id: str, p: Param, saved: dict, default):
         return _source(node_id, saved.get(p.name) or default or {})
     _seed(key, saved, p.name, default)
     label, helptext = p.title, p.help or None
-    if p.kind == "int":
-        return st.number_input(label, key=key, step=1, min_value=None if p.min is None else int(p.min),
-                               max_value=None if p.max is None else int(p.max), help=helptext)
-    if p.kind == "float":
-        return st.number_input(label, key=key, min_value=p.min, max_value=p.max, help=helptext, format="%g")
+    if p.kind in ("int", "float"):
+        num = int if p.kind == "int" else float
+        try:  # Streamlit wants value, min and max of one numeric type
+            st.session_state[key] = num(st.session_state[key])
+        except (TypeError, ValueError):
+            st.session_state[key] = num(default or 0)
+        return st.number_input(label, key=key, step=num(1) if p.kind == "int" else None,
+                               min_value=None if p.min is None else num(p.min),
+                               max_value=None if p.max is None else num(p.max), help=helptext,
+                               format=None if p.kind == "int" else "%g")
     if p.kind == "bool":
         return st.checkbox(label, key=key, help=helptext)
     if p.kind == "choice":

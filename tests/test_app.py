@@ -78,6 +78,7 @@ def test_edge_cover_walks_in_the_app(spark):
             j = next(i for i, e in enumerate(book.nodes[a].edges) if e.to == b)
             at.button(key=f"edge_{j}").click().run()
             assert not at.exception, (path, at.exception)
+            assert not at.error, (path[: path.index(b) + 1], [e.value for e in at.error])
         assert current_in_dot(at) == path[-1]
         assert at.query_params["path"] == [".".join(path)] or at.query_params["path"] == ".".join(path)
         assert at.session_state["walk"].path == path
