@@ -34,7 +34,9 @@ def settings_from(master: str, app_name: str, conf_text: str) -> SparkSettings:
 
 
 def connect(settings: SparkSettings) -> ConnectionInfo:
-    """Use these settings from now on (restarting Spark if they changed) and describe the result."""
+    """Use these settings from now on (restarting Spark if they changed or it died) and describe the result."""
+    if spark_state() == "dead":
+        MANAGER.stop()
     MANAGER.session(settings)
     return MANAGER.info()
 
@@ -51,6 +53,7 @@ def spark_state() -> str:
 
 
 def restart_spark() -> None:
+    """Stop (or forget a dead) session and start a new one with the same settings."""
     settings = current_settings()
     MANAGER.stop()
     MANAGER.session(settings)

@@ -135,8 +135,14 @@ class SparkManager:
         """Return the running session, starting (or restarting) it as needed."""
         with self._lock:
             wanted = settings or self._settings or SparkSettings()
-            if self._spark is not None and wanted == self._settings and self.is_alive():
-                return self._spark
+            if self._spark is not None and wanted == self._settings:
+                if self.is_alive():
+                    return self._spark
+                raise SparkConnectionError(
+                    "the Spark session", expected="a live JVM behind the Py4J gateway",
+                    found="it stopped (the driver JVM died or was shut down; often memory)",
+                    fix="start a new Spark session (button on the technique panel or the Connection page); "
+                        "your evidence log is kept")
             check_master(wanted.master)  # refuse a bad URL before stopping a working session
             if self._spark is not None:
                 self.stop()
@@ -176,12 +182,37 @@ class SparkManager:
 
     def stop(self) -> None:
         with self._lock:
+            alive = self.is_alive()
             spark, self._spark = self._spark, None
-            if spark is not None:
+            if spark is not None and alive:
                 try:
                     spark.stop()
                 except Exception:
                     pass
+            if spark is not None and not alive:
+                _forget_dead_gateway()
+
+
+def _forget_dead_gateway() -> None:
+    """After the JVM died, drop PySpark's cached gateway so a new session starts a new JVM."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    gateway = SparkContext._gateway
+    try:
+        if gateway is not None:
+            gateway.shutdown()
+    except Exception:
+        pass
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+    SparkContext._active_spark_context = None
+    SparkSession._instantiatedSession = None
+    SparkSession._activeSession = None
+    try:
+        SparkSession._active_session = None  # name used by some versions
+    except Exception:
+        pass
 
     def info(self) -> ConnectionInfo:
         spark = self.session()

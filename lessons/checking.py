@@ -143,3 +143,16 @@ def fenced(text: str, limit: int = 1500) -> str:
     if len(text) > limit:
         text = "…" + text[-limit:]
     return f"```\n{text}\n```"
+
+
+def sibling(file: str, stem: str = "data"):
+    """Another module of the same lesson folder (e.g. its data.py), loaded like the course loads it."""
+    from .course import _load_module
+
+    return _load_module(Path(file).resolve().parent, stem)
+
+
+def lesson_df(file: str, spark, **kw):
+    """The lesson's data: ``data.make(spark, ...)`` with the lesson's defaults."""
+    data = sibling(file)
+    return data.make(spark, rows=kw.get("rows", data.ROWS), seed=kw.get("seed", data.SEED))
