@@ -74,3 +74,21 @@ def test_runbook_upload_refuses_bad_file_and_keeps_tree(app_server, page, tmp_pa
     page.locator(".st-key-rb_upload input[type=file]").set_input_files(str(good))
     click(page, "rb_load")
     page.get_by_text("Loaded team tree").wait_for()
+
+
+def test_triage_page_pasted_py4j_error_jumps_into_the_tree(app_server, page):
+    from pathlib import Path
+
+    page.set_default_timeout(60_000)
+    text = (Path(__file__).parent / "fixtures" / "tracebacks" / "spark2_ipython_attribute_error.txt").read_text()
+    page.goto(f"{app_server}/triage")
+    box = page.locator(".st-key-triage_text textarea")
+    box.fill(text)
+    box.press("Control+Enter")
+    click(page, "triage_go")
+    page.get_by_text("AttributeError: 'NoneType' object has no attribute 'startswith'").first.wait_for()
+    page.get_by_text(re.compile("data variance")).first.wait_for()
+    page.get_by_text(re.compile("Find the rows that break the function")).first.wait_for()
+    click(page, "triage_to_tree")
+    page.wait_for_url(re.compile(r"node=c_data_variance"))
+    page.get_by_role("heading", name="Root cause: data variance").wait_for()
