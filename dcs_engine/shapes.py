@@ -5,8 +5,8 @@ A *shape* keeps a value's layout and forgets its content: every digit becomes
 ``99999999`` and ``2016-06-20`` is ``9999-99-99``.  Two refinements keep the
 number of shapes small on real data:
 
-- a run of 6 or more letters and digits that mixes both (hashes, hex ids,
-  tokens) becomes a single ``x``;
+- a run of letters and digits that mixes both (hashes, hex ids, tokens such
+  as ``e10s`` or ``beta45``) becomes a single ``x``;
 - only the first :data:`MAX_LEN` characters are shaped; a longer value gets
   ``…`` appended.
 
@@ -24,8 +24,10 @@ MAX_LEN = 40
 _DIGITS = "0123456789"
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _TABLE = str.maketrans(_DIGITS + _LETTERS, "9" * 10 + "a" * 52)
-_MIXED_RUN = r"(?<![a9])(?=[a9]*(?:a9|9a))[a9]{6,}(?![a9])"
-_MIXED_RE = re.compile(_MIXED_RUN)
+# a maximal run of a/9 holding both; Java form (possessive, linear) and RE2/Python form
+_MIXED_RUN = r"(?<![a9])(?:a++9|9++a)[a9]*+"
+_MIXED_RUN_RE2 = r"[a9]*(?:a9|9a)[a9]*"
+_MIXED_RE = re.compile(_MIXED_RUN_RE2)
 
 
 def shape(value) -> str | None:
@@ -36,6 +38,19 @@ def shape(value) -> str | None:
     out = text[:MAX_LEN].translate(_TABLE)
     out = _MIXED_RE.sub("x", out)
     return out + "…" if len(text) > MAX_LEN else out
+
+
+def arrow_shape(arr):
+    """:func:`shape` over a pyarrow string array (vectorised; used inside tasks)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    head = pc.utf8_slice_codeunits(arr, 0, MAX_LEN)
+    head = pc.replace_substring_regex(head, "[0-9]", "9")
+    head = pc.replace_substring_regex(head, "[A-Za-z]", "a")
+    head = pc.replace_substring_regex(head, _MIXED_RUN_RE2, "x")
+    longer = pc.greater(pc.utf8_length(arr), MAX_LEN)
+    return pc.if_else(longer, pc.binary_join_element_wise(head, pa.scalar("…"), ""), head)
 
 
 def spark_shape(col):
@@ -189,3 +204,79 @@ def where_literals(where: str) -> list[Comparison]:
             continue
         i += 1
     return out
+
+
+# -- the profile's per-task tally (runs on executors; pickled by value) -------------
+OTHER = "<other shapes>"
+MAX_SHAPES_PER_TASK = 20_000
+
+
+def register_by_value() -> None:
+    """Ship this module's functions by value (executors need not have dcs_engine)."""
+    import sys
+
+    from pyspark import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+def _least(a, b):
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _most(a, b):
+    return b if a is None else a if b is None else max(a, b)
+
+
+def merge_groups(acc: dict, shape_key, g: list) -> None:
+    """Fold one group ``[cnt, w, w2, vmin, vmax, nmin, nmax, boolish]`` into ``acc``."""
+    if shape_key not in acc and len(acc) >= MAX_SHAPES_PER_TASK:
+        shape_key = OTHER
+    cur = acc.get(shape_key)
+    if cur is None:
+        acc[shape_key] = list(g)
+        return
+    for i in (0, 1, 2, 7):
+        cur[i] += g[i]
+    cur[3], cur[4] = _least(cur[3], g[3]), _most(cur[4], g[4])
+    cur[5], cur[6] = _least(cur[5], g[5]), _most(cur[6], g[6])
+
+
+def profile_task(kinds):
+    """The function given to ``mapInArrow``: per column, shape -> group, one pickled blob per task.
+
+    ``kinds[j]`` is 'string', 'number', 'other' (cast to string) or a '<nested type>' marker.
+    The batch holds the profiled columns, then the filter flags ``w`` and ``w2``.
+    """
+    def task(batches):
+        import pickle
+
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        n = len(kinds)
+        acc = [dict() for _ in kinds]
+        bools = pa.array(["true", "false"])
+        for batch in batches:
+            w, w2 = batch.column(n), batch.column(n + 1)
+            size = batch.num_rows
+            for j, kind in enumerate(kinds):
+                col = batch.column(j)
+                if kind.startswith("<"):
+                    values = pa.nulls(size, pa.string())
+                    shp = pc.if_else(pc.is_valid(col), pa.scalar(kind), pa.scalar(None, pa.string()))
+                else:
+                    values = col if kind == "string" else pc.cast(col, pa.string())
+                    shp = arrow_shape(values)
+                num = pc.cast(col, pa.float64()) if kind == "number" else pa.nulls(size, pa.float64())
+                boolish = pc.cast(pc.is_in(pc.utf8_lower(values), value_set=bools), pa.int64())
+                table = pa.table({"s": shp, "v": values, "n": num, "w": w, "w2": w2, "b": boolish})
+                grouped = table.group_by("s").aggregate([
+                    ([], "count_all"), ("w", "sum"), ("w2", "sum"), ("v", "min"), ("v", "max"),
+                    ("n", "min"), ("n", "max"), ("b", "sum")])
+                for r in grouped.to_pylist():
+                    merge_groups(acc[j], r["s"], [r["count_all"], r["w_sum"] or 0, r["w2_sum"] or 0, r["v_min"],
+                                                  r["v_max"], r["n_min"], r["n_max"], r["b_sum"] or 0])
+        blob = pickle.dumps(acc, protocol=pickle.HIGHEST_PROTOCOL)
+        yield pa.RecordBatch.from_arrays([pa.array([blob], type=pa.binary())], names=["groups"])
+    return task

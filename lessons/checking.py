@@ -63,7 +63,7 @@ def error_summary(calls: list[tuple], limit: int = 5) -> tuple[int, str, str]:
     for _, text in errors:
         counts[text] = counts.get(text, 0) + 1
     top = max(counts, key=counts.get)
-    table = md_table(["error", "rows"], sorted(counts.items(), key=lambda kv: -kv[1])[:limit])
+    table = md_table(["error", "rows"], sorted(counts.items(), key=lambda kv: -kv[1])[:limit], width=140)
     return len(errors), top, table
 
 

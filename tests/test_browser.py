@@ -92,3 +92,18 @@ def test_triage_page_pasted_py4j_error_jumps_into_the_tree(app_server, page):
     click(page, "triage_to_tree")
     page.wait_for_url(re.compile(r"node=c_data_variance"))
     page.get_by_role("heading", name="Root cause: data variance").wait_for()
+
+
+def test_branch_counting_on_the_sessionisation_demo(app_server, page):
+    page.set_default_timeout(60_000)
+    page.goto(f"{app_server}/?node=t_branch_count&path=wrong_results.q_unexpected.c_control_flow.t_branch_count")
+    page.get_by_role("heading", name="Count branches").wait_for()
+    type_into(page, "p_t_branch_count_source_rows", "1000")
+    click(page, "run")
+    page.get_by_text("Annotated source").wait_for(timeout=TIMEOUT)
+    page.get_by_text(re.compile(r"Surprise: 1 expectation\(s\) failed")).wait_for()
+    code = page.locator('[data-testid="stCode"]').filter(has_text="def to_sessions(client_pings)")
+    assert re.search(r"\d+\s+\d+\.\d%\s+\|\s+except Exception:", code.inner_text())
+    # the result suggests the edge to the control-flow fix
+    settle(page)
+    assert "➜" in page.locator(".st-key-edge_0 button").first.inner_text()

@@ -9,10 +9,12 @@ with and without the filter is computed in the same pass -- together with the
 count the filter would give with the literal rewritten in the column's shape
 (``'2017-05-19'`` -> ``'20170519'``), the talk's fix.
 
-One pass: every row becomes one ``(column, shape, value)`` entry per column,
-grouped by ``(column, shape)`` -- a single aggregation whose map side folds
-the entries into a few groups per task.  Only the ``top`` shapes per column
-come back to the driver.  ``sample`` < 1 profiles a random sample instead.
+One pass, one job: ``mapInArrow`` hands each task Arrow batches; per batch
+and column, pyarrow computes the shapes (vectorised regular expressions) and
+groups by shape (count, rows passing the filter, min/max); each task sends one
+small pickled summary and the driver merges them.  The filter flags are
+computed by Spark in the same scan.  ``sample`` < 1 profiles a random sample.
+Numeric min/max go through float64 (exact up to 2**53).
 
 Outcome ``variance_found`` when at least one *finding* holds:
 
@@ -133,23 +135,15 @@ class ProfileReport:
 
 
 # -- the one pass ----------------------------------------------------------------
-def _entry(i: int, field_):
-    from pyspark.sql import functions as F
+def _task_kind(field_) -> str:
     from pyspark.sql import types as T
 
-    col = F.col(f"`{field_.name}`")
     dt = field_.dataType
-    if isinstance(dt, (T.StructType, T.ArrayType, T.MapType)):
-        value = F.lit(None).cast("string")
-        shape = F.when(col.isNotNull(), F.lit(f"<{dt.typeName()}>"))
-    elif isinstance(dt, T.BinaryType):
-        value = F.lit(None).cast("string")
-        shape = F.when(col.isNotNull(), F.concat(F.lit("<binary "), F.length(col).cast("string"), F.lit(">")))
-    else:
-        value = col.cast("string")
-        shape = shapes.spark_shape(value)
-    number = col.cast("double") if isinstance(dt, (T.NumericType,)) else F.lit(None).cast("double")
-    return F.struct(F.lit(i).alias("c"), shape.alias("s"), value.alias("v"), number.alias("n"))
+    if isinstance(dt, (T.StructType, T.ArrayType, T.MapType, T.BinaryType)):
+        return f"<{dt.typeName()}>"
+    if isinstance(dt, T.StringType):
+        return "string"
+    return "number" if isinstance(dt, T.NumericType) else "other"
 
 
 def _literal_variants(where: str) -> str:
@@ -168,28 +162,40 @@ def _literal_variants(where: str) -> str:
     return "" if out == where else out
 
 
-def _one_pass(df, fields, where: str, alt_where: str, top: int):
-    from pyspark.sql import Window
+def _one_pass(df, fields, where: str, alt_where: str, top: int) -> list[dict]:
+    """One job: tasks tally (column, shape) groups over Arrow batches; the driver merges them."""
+    import pickle
+
     from pyspark.sql import functions as F
 
     def flag(clause):
-        return F.coalesce(F.expr(clause), F.lit(False)).cast("int") if clause else F.lit(1)
+        return F.coalesce(F.expr(clause), F.lit(False)).cast("long") if clause else F.lit(1).cast("long")
 
-    entries = F.array(*[_entry(i, f) for i, f in enumerate(fields)])
-    exploded = df.select(F.inline(entries), flag(where).alias("w"), flag(alt_where).alias("w2"))
-    groups = exploded.groupBy("c", "s").agg(
-        F.count(F.lit(1)).alias("cnt"), F.sum("w").alias("wcnt"), F.sum("w2").alias("w2cnt"),
-        F.min("v").alias("vmin"), F.max("v").alias("vmax"), F.min("n").alias("nmin"), F.max("n").alias("nmax"),
-        F.sum(F.lower("v").isin("true", "false").cast("int")).alias("boolish"))
-    by_col = Window.partitionBy("c")
-    ranked = groups.select(
-        "*", F.row_number().over(by_col.orderBy(F.desc("cnt"), F.asc("s"))).alias("rank"),
-        F.sum("cnt").over(by_col).alias("total"), F.sum("wcnt").over(by_col).alias("wtotal"),
-        F.sum("w2cnt").over(by_col).alias("w2total"), F.count(F.col("s")).over(by_col).alias("nshapes"),
-        F.min("vmin").over(by_col).alias("col_vmin"), F.max("vmax").over(by_col).alias("col_vmax"),
-        F.min("nmin").over(by_col).alias("col_nmin"), F.max("nmax").over(by_col).alias("col_nmax"))
-    # "looks like" counts read every returned shape: return up to KIND_SHAPES of them per column
-    return ranked.where((F.col("rank") <= max(top, KIND_SHAPES)) | F.col("s").isNull()).collect()
+    kinds = [_task_kind(f) for f in fields]
+    data = df.select(*[F.col(f"`{f.name}`") for f in fields], flag(where).alias("__dcs_w"),
+                     flag(alt_where).alias("__dcs_w2"))
+    shapes.register_by_value()
+    merged = [dict() for _ in fields]
+    for row in data.mapInArrow(shapes.profile_task(kinds), "groups binary").collect():
+        for j, groups in enumerate(pickle.loads(row[0])):
+            for key, g in groups.items():
+                shapes.merge_groups(merged[j], key, g)
+    out = []
+    for j, groups in enumerate(merged):
+        ordered = sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[0] is None, kv[0] or ""))
+        col = {"total": sum(g[0] for g in groups.values()), "wtotal": sum(g[1] for g in groups.values()),
+               "w2total": sum(g[2] for g in groups.values()),
+               "nshapes": sum(1 for k in groups if k is not None),
+               "col_vmin": None, "col_vmax": None, "col_nmin": None, "col_nmax": None}
+        for g in groups.values():
+            col["col_vmin"], col["col_vmax"] = shapes._least(col["col_vmin"], g[3]), shapes._most(col["col_vmax"], g[4])
+            col["col_nmin"], col["col_nmax"] = shapes._least(col["col_nmin"], g[5]), shapes._most(col["col_nmax"], g[6])
+        for rank, (key, g) in enumerate(ordered, 1):
+            if rank > max(top, KIND_SHAPES) and key is not None:
+                continue
+            out.append(dict(col, c=j, s=key, rank=rank, cnt=g[0], wcnt=g[1], w2cnt=g[2], vmin=g[3], vmax=g[4],
+                            nmin=g[5], nmax=g[6], boolish=g[7]))
+    return out
 
 
 def _kind(shape, vmin, vmax, boolish, cnt, spark_type) -> str:

@@ -1,0 +1,2 @@
+def is_e10s_experiment(row):
+    return row['active_experiment_id'].startswith('e10s')
