@@ -11,6 +11,7 @@ PAGES = [
     st.Page("app_pages/evidence.py", title="Evidence", icon="🗂️", url_path="evidence"),
     st.Page("app_pages/runbook.py", title="Runbook", icon="📒", url_path="runbook"),
     st.Page("app_pages/connection.py", title="Connection", icon="🔌", url_path="connection"),
+    st.Page("app_pages/lessons.py", title="Lessons", icon="🎓", url_path="lessons"),
 ]
 
 page = st.navigation(PAGES)

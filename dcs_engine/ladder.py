@@ -49,6 +49,7 @@ class Fractioner:
     seed: int
     files: tuple = ()    # (path, size) in chosen order, for "files"
     total_bytes: int | None = None
+    schema: object = None
 
     def frame(self, fraction: float):
         """(DataFrame for ``fraction``, its actual fraction of bytes or rows)."""
@@ -69,8 +70,9 @@ class Fractioner:
 
     def _read(self, paths):
         spec = self.spec
-        schema = read_base(self.spark, spec).schema
-        reader = self.spark.read.schema(schema)
+        if self.schema is None:
+            self.schema = read_base(self.spark, spec).schema
+        reader = self.spark.read.schema(self.schema)
         root = spec.path.strip()
         if os.path.isdir(root[len("file://"):] if root.startswith("file://") else root):
             reader = reader.option("basePath", root)

@@ -106,15 +106,33 @@ def _stage_from_tracker(sc, sid: int) -> StageMetrics | None:
     return StageMetrics(stage_id=sid, name=info.name, status="", num_tasks=info.numTasks)
 
 
+def _job(base: str, jid: int) -> dict | None:
+    try:
+        return _get(f"{base}/jobs/{jid}")
+    except Exception:
+        return None
+
+
 def _settled(base: str, job_ids, wait_s: float) -> list[dict]:
-    """Job records once their stages are no longer running (the listener bus lags)."""
+    """Job records once they are no longer running (the listener bus lags)."""
     deadline = time.time() + wait_s
     while True:
-        jobs = [j for j in _get(f"{base}/jobs") if j["jobId"] in set(job_ids)]
+        jobs = [j for j in (_job(base, jid) for jid in job_ids) if j is not None]
         busy = any(j["status"] == "RUNNING" for j in jobs) or len(jobs) < len(job_ids)
         if not busy or time.time() > deadline:
             return jobs
         time.sleep(0.05)
+
+
+def _execution_ids(jobs: list[dict]) -> set[int]:
+    """SQL execution ids from the jobs' tags (``...-execution-root-id-N``)."""
+    out = set()
+    for j in jobs:
+        for tag in j.get("jobTags", []):
+            head, sep, num = tag.rpartition("-execution-root-id-")
+            if sep and num.isdigit():
+                out.add(int(num))
+    return out
 
 
 def _quantiles(summary: dict, *path) -> tuple[float | None, float | None]:
@@ -179,21 +197,22 @@ def job_metrics(sc, job_ids, with_tasks: bool = False, wait_s: float = 3.0) -> J
     return JobMetrics(job_ids, tuple(stages), "tracker")
 
 
-def sql_executions(sc, job_ids) -> list[dict]:
+def sql_executions(sc, job_ids, wait_s: float = 3.0) -> list[dict]:
     """SQL executions (plan text, operators with row counts, edges) that ran ``job_ids``."""
     base = rest_base(sc)
     if base is None or not job_ids:
         return []
     wanted = set(job_ids)
-    try:
-        execs = _get(f"{base}/sql?details=true&planDescription=true&length=1000000")
-    except Exception:
-        return []
     out = []
-    for e in execs:
-        ran = set(e.get("successJobIds", [])) | set(e.get("failedJobIds", [])) | set(e.get("runningJobIds", []))
-        if ran & wanted:
-            out.append(e)
+    try:
+        ids = _execution_ids(_settled(base, tuple(job_ids), wait_s))
+        for eid in sorted(ids):
+            e = _get(f"{base}/sql/{eid}?details=true&planDescription=true")
+            ran = set(e.get("successJobIds", [])) | set(e.get("failedJobIds", [])) | set(e.get("runningJobIds", []))
+            if ran & wanted or not ran:
+                out.append(e)
+    except Exception:
+        return out
     return out
 
 

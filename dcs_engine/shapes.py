@@ -40,17 +40,49 @@ def shape(value) -> str | None:
     return out + "…" if len(text) > MAX_LEN else out
 
 
+def _arrow_translate(arr):
+    """Digits -> 9 and ASCII letters -> a over the raw UTF-8 bytes of a string array.
+
+    Bytes of multi-byte characters are all >= 0x80, so they pass through untouched."""
+    import numpy as np
+    import pyarrow as pa
+
+    validity, offsets, data = arr.buffers()[:3]
+    if data is None or data.size == 0:
+        return arr
+    lut = np.arange(256, dtype=np.uint8)
+    lut[48:58] = ord("9")
+    lut[65:91] = ord("a")
+    lut[97:123] = ord("a")
+    mapped = lut[np.frombuffer(data, dtype=np.uint8)]
+    return pa.Array.from_buffers(arr.type, len(arr), [validity, offsets, pa.py_buffer(mapped.tobytes())],
+                                 null_count=arr.null_count, offset=arr.offset)
+
+
 def arrow_shape(arr):
     """:func:`shape` over a pyarrow string array (vectorised; used inside tasks)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    head = pc.utf8_slice_codeunits(arr, 0, MAX_LEN)
-    head = pc.replace_substring_regex(head, "[0-9]", "9")
-    head = pc.replace_substring_regex(head, "[A-Za-z]", "a")
-    head = pc.replace_substring_regex(head, _MIXED_RUN_RE2, "x")
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if len(arr) == 0 or arr.null_count == len(arr):
+        return arr
     longer = pc.greater(pc.utf8_length(arr), MAX_LEN)
-    return pc.if_else(longer, pc.binary_join_element_wise(head, pa.scalar("…"), ""), head)
+    any_long = pc.any(longer).as_py()
+    head = _arrow_translate(pc.utf8_slice_codeunits(arr, 0, MAX_LEN) if any_long else arr)
+    mixed = pc.fill_null(pc.and_(pc.match_substring(head, "a"), pc.match_substring(head, "9")), False)
+    if pc.any(mixed).as_py():
+        # a value that is one mixed run (a hash, an id) is just "x"; the rest need the regex
+        whole = pc.and_(mixed, pc.fill_null(pc.match_substring_regex(head, "^[a9]+$"), False))
+        head = pc.if_else(whole, pa.scalar("x"), head)
+        rest = pc.and_not(mixed, whole)
+        if pc.any(rest).as_py():
+            fixed = pc.replace_substring_regex(pc.filter(head, rest), _MIXED_RUN_RE2, "x")
+            head = pc.replace_with_mask(head, rest, fixed)
+    if any_long:
+        head = pc.if_else(longer, pc.binary_join_element_wise(head, pa.scalar("…"), ""), head)
+    return head
 
 
 def spark_shape(col):
@@ -242,6 +274,24 @@ def merge_groups(acc: dict, shape_key, g: list) -> None:
     cur[5], cur[6] = _least(cur[5], g[5]), _most(cur[6], g[6])
 
 
+BATCH_ROWS = 100_000  # fewer, larger batches: each pyarrow call has a fixed cost
+
+
+def _rebatch(batches, rows):
+    """Regroup Arrow record batches into ones of about ``rows`` rows."""
+    import pyarrow as pa
+
+    buf, count = [], 0
+    for b in batches:
+        buf.append(b)
+        count += b.num_rows
+        if count >= rows:
+            yield pa.Table.from_batches(buf).combine_chunks().to_batches()[0]
+            buf, count = [], 0
+    if count:
+        yield pa.Table.from_batches(buf).combine_chunks().to_batches()[0]
+
+
 def profile_task(kinds):
     """The function given to ``mapInArrow``: per column, shape -> group, one pickled blob per task.
 
@@ -257,7 +307,7 @@ def profile_task(kinds):
         n = len(kinds)
         acc = [dict() for _ in kinds]
         bools = pa.array(["true", "false"])
-        for batch in batches:
+        for batch in _rebatch(batches, BATCH_ROWS):
             w, w2 = batch.column(n), batch.column(n + 1)
             size = batch.num_rows
             for j, kind in enumerate(kinds):

@@ -193,6 +193,26 @@ class SparkManager:
                 _forget_dead_gateway()
 
 
+    def info(self) -> ConnectionInfo:
+        spark = self.session()
+        sc = spark.sparkContext
+        try:
+            infos = sc.statusTracker()._jtracker.getExecutorInfos()
+            executors = tuple(f"{e.host()}:{e.port()}" for e in infos)
+        except Exception:
+            executors = ()
+        return ConnectionInfo(
+            spark_version=spark.version,
+            master=sc.master,
+            app_id=sc.applicationId,
+            app_name=sc.appName,
+            default_parallelism=sc.defaultParallelism,
+            executors=executors,
+            python_workers=sc.getConf().get("spark.pyspark.python", os.environ.get("PYSPARK_PYTHON", "python3 on PATH")),
+            ui_url=sc.uiWebUrl,
+        )
+
+
 def _forget_dead_gateway() -> None:
     """After the JVM died, drop PySpark's cached gateway so a new session starts a new JVM."""
     from pyspark import SparkContext
@@ -213,25 +233,6 @@ def _forget_dead_gateway() -> None:
         SparkSession._active_session = None  # name used by some versions
     except Exception:
         pass
-
-    def info(self) -> ConnectionInfo:
-        spark = self.session()
-        sc = spark.sparkContext
-        try:
-            infos = sc.statusTracker()._jtracker.getExecutorInfos()
-            executors = tuple(f"{e.host()}:{e.port()}" for e in infos)
-        except Exception:
-            executors = ()
-        return ConnectionInfo(
-            spark_version=spark.version,
-            master=sc.master,
-            app_id=sc.applicationId,
-            app_name=sc.appName,
-            default_parallelism=sc.defaultParallelism,
-            executors=executors,
-            python_workers=sc.getConf().get("spark.pyspark.python", os.environ.get("PYSPARK_PYTHON", "python3 on PATH")),
-            ui_url=sc.uiWebUrl,
-        )
 
 
 MANAGER = SparkManager()

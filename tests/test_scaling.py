@@ -16,7 +16,7 @@ def ladder(spark, **params):
 
 
 def test_all_pairs_job_is_flagged_superlinear(spark):
-    res = ladder(spark, source=PAIRS, code=ALL_PAIRS_JOB, fractions="0.2, 0.4", repeats=2)
+    res = ladder(spark, source=PAIRS, code=ALL_PAIRS_JOB, fractions="0.2, 0.4", repeats=3)
     assert res.outcome == "superlinear", res.to_markdown()
     assert res.exponent > 1.3 and res.method == "sample"
     assert [s.status for s in res.steps] == ["ok", "ok"]
@@ -45,7 +45,7 @@ def test_failing_step_is_a_triaged_scale_fail(spark):
     res = ladder(spark, source={"kind": "demo", "demo": "pairs", "rows": 2000}, code=code, fractions="0.2, 0.5")
     assert res.outcome == "scale_fail" and res.failed_step == 0 and len(res.steps) == 1
     assert res.steps[0].status == "failed" and "ValueError: ts out of range" in res.failure
-    assert dict(res.plan_flags).get("BatchEvalPython", "").startswith("Python UDF")
+    assert {"BatchEvalPython", "ArrowEvalPython"} & set(dict(res.plan_flags))  # a Python UDF, either way
     assert res.headline.startswith("Scale fail at step 1 (20% of the data): ")
 
 

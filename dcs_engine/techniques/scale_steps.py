@@ -66,6 +66,7 @@ class ScaleResult:
     failure_fix: str
     metrics_source: str
     outcome: str
+    fit_note: str = ""
 
     @property
     def headline(self) -> str:
@@ -96,7 +97,8 @@ class ScaleResult:
         if self.exponent is not None:
             ci = "" if self.ci_low is None else f", 95% CI {self.ci_low:.2f} to {self.ci_high:.2f}"
             parts.append(f"Growth exponent {self.exponent:.2f}{ci} (R² {self.r2:.3f}); "
-                         f"predicted time for all {self.full_rows:,} rows: {self.predicted_full_s:.1f} s.")
+                         f"predicted time for all {self.full_rows:,} rows: {self.predicted_full_s:.1f} s."
+                         + (f" ({self.fit_note}.)" if self.fit_note else ""))
         if self.plan_flags:
             parts += ["", "Plan operators that can mean all-pairs work:", ""]
             parts += [f"- `{op}`: {meaning}" for op, meaning in self.plan_flags]
@@ -114,11 +116,12 @@ def _is_cancel(exc: BaseException) -> bool:
     return "cancelled" in text and ("job group" in text or "cancelled part of" in text or "jobtag" in text)
 
 
-def _sample_rows(execs) -> int | None:
+def _rows_read(execs, operator: str) -> int | None:
+    """Largest "number of output rows" of the ``Sample`` (or ``Scan ...``) operators."""
     counts = []
     for e in execs:
         for n in e.get("nodes", []):
-            if n.get("nodeName") == "Sample" or n.get("nodeName", "").startswith("Scan "):
+            if n.get("nodeName", "").startswith(operator):
                 for m in n.get("metrics", []):
                     if m.get("name") == "number of output rows":
                         digits = "".join(ch for ch in str(m.get("value", "")) if ch.isdigit())
@@ -203,11 +206,16 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
         if out is not None:
             for f in plan_flags(out.plan_text):
                 flags[f.operator] = f.meaning
-        measured = _sample_rows(execs) if fr.method == "sample" and frac < 1.0 else None
-        if fr.method == "files":
-            rows, exact = df.count(), True
-        elif measured is not None:
+        # Rows read, from the Sample / Scan operator's metrics (free); a count only if they are missing.
+        measured = None
+        if fr.method == "sample" and frac < 1.0:
+            measured = _rows_read(execs, "Sample")
+        elif fr.method == "files" and not spec.where.strip():
+            measured = _rows_read(execs, "Scan ")
+        if measured is not None:
             rows, exact = measured, True
+        elif fr.method == "files":
+            rows, exact = df.count(), True
         else:
             rows, exact = int(round(full_rows * actual)), frac >= 1.0
         status, error = "ok", ""
@@ -225,11 +233,17 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
             break
 
     ok = [s for s in steps if s.status == "ok"]
-    usable = [s for s in ok if s.seconds - overhead >= max(min_work_s, 0.5 * overhead)]
+    usable = [s for s in ok if s.seconds - overhead >= max(min_work_s, 0.25 * overhead)]
+    fit_overhead, fit_note = overhead, ""
+    if len(usable) < 2 and len(ok) >= 2 and ok[-1].seconds - overhead >= min_work_s:
+        # Too few steps clear the overhead: fit the raw times.  The overhead only flattens
+        # the curve, so this exponent is a lower bound of the growth.
+        usable, fit_overhead = ok, 0.0
+        fit_note = "fitted on raw step times (too few steps clear the fixed overhead): a lower bound of the growth"
     used = {id(s) for s in usable}
     exponent = stderr = lo = hi = r2 = predicted = None
     if len(usable) >= 2:
-        fit = fit_loglog([s.rows for s in usable], [s.seconds for s in usable], overhead)
+        fit = fit_loglog([s.rows for s in usable], [s.seconds for s in usable], fit_overhead)
         exponent, stderr, lo, hi, r2 = fit.exponent, fit.stderr, fit.ci_low, fit.ci_high, fit.r2
         predicted = fit.predict(full_rows)
         steps = [Step(**{**s.__dict__, "in_fit": id(s) in used}) for s in steps]
@@ -243,7 +257,8 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
         source=spec.describe(), method=fr.method, method_note=fr.note, steps=tuple(steps), overhead_s=overhead,
         full_rows=full_rows, threshold=threshold, exponent=exponent, stderr=stderr, ci_low=lo, ci_high=hi, r2=r2,
         predicted_full_s=predicted, plan_flags=tuple(sorted(flags.items())), exploding=tuple(exploding.values()),
-        failed_step=failed, failure=failure, failure_fix=fix, metrics_source=metrics_source, outcome=outcome)
+        failed_step=failed, failure=failure, failure_fix=fix, metrics_source=metrics_source, outcome=outcome,
+        fit_note=fit_note)
 
 
 def run(spark, params: dict) -> ScaleResult:

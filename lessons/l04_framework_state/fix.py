@@ -1,0 +1,8 @@
+import my_local_utilities   # next to the notebook: the driver imports it fine
+
+
+def e10s_distributed(sc, sample):
+    """Distribute the small local sample and the tested code -- and the module the code lives in."""
+    sc.addPyFile(my_local_utilities.__file__)
+    tiny_distributed = sc.parallelize(sample)
+    return tiny_distributed.filter(my_local_utilities.is_e10s_experiment).collect()
