@@ -52,9 +52,9 @@ def write(spark, path, rows, per_key, seed=11):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=4_000_000, help="rows of the linear and n log n input")
-    ap.add_argument("--pair-rows", type=int, default=400_000, help="rows of the all-pairs input")
-    ap.add_argument("--per-key", type=int, default=2000, help="rows per key in the all-pairs input (full size)")
+    ap.add_argument("--rows", type=int, default=2_000_000, help="rows of the linear and n log n input")
+    ap.add_argument("--pair-rows", type=int, default=200_000, help="rows of the all-pairs input")
+    ap.add_argument("--per-key", type=int, default=1000, help="rows per key in the all-pairs input (full size)")
     ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
     spark = MANAGER.session(SparkSettings(master="local[2]", app_name="bench-scaling",

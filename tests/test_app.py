@@ -123,7 +123,7 @@ def test_broken_deep_link_warns_and_keeps_prefix(spark):
 
 def test_take_runs_on_demo_data_and_suggests_next_step(spark):
     at = new_app()
-    at.query_params["path"] = "crash.c_data_variance.t_take"
+    at.query_params["path"] = "crash.t_take"
     at.run()
     at.number_input(key="p_t_take_source_rows").set_value(300)
     at.text_input(key="p_t_take_source_where").set_value("active_experiment_id is not null")
@@ -143,7 +143,7 @@ def test_take_runs_on_demo_data_and_suggests_next_step(spark):
 
 def test_take_error_is_shown_and_app_survives(spark, tmp_path):
     at = new_app()
-    at.query_params["path"] = "crash.c_data_variance.t_take"
+    at.query_params["path"] = "crash.t_take"
     at.run()
     at.radio(key="p_t_take_source_kind").set_value("path").run()
     at.text_input(key="p_t_take_source_path").set_value(str(tmp_path / "absent")).run()

@@ -31,9 +31,7 @@ def test_crash_to_take_on_demo_data(app_server, page, tmp_path):
     page.goto(app_server)
     click(page, "sym_crash")
     page.wait_for_url(re.compile(r"path=crash"))
-    click(page, "edge_0")            # → root cause: data variance
-    page.wait_for_url(re.compile(r"node=c_data_variance"))
-    click(page, "edge_2")            # → take a few rows
+    click(page, "edge_5")            # → "I want to look at the data first": take a few rows
     page.wait_for_url(re.compile(r"node=t_take"))
     type_into(page, "p_t_take_source_rows", "2000")
     type_into(page, "p_t_take_source_where", "active_experiment_id is not null")
@@ -46,7 +44,7 @@ def test_crash_to_take_on_demo_data(app_server, page, tmp_path):
     svg.wait_for()
     assert svg.locator("g#n-t_take").count() == 1
     assert "current" in (svg.locator("g#n-t_take").get_attribute("class") or "")
-    assert svg.locator("g.node.visited").count() == 2
+    assert svg.locator("g.node.visited").count() == 1
     page.screenshot(path=str(tmp_path / "take.png"), full_page=True)
     assert (tmp_path / "take.png").stat().st_size > 10_000
     # A link to this step reopens it in a fresh browser session.
@@ -107,3 +105,33 @@ def test_branch_counting_on_the_sessionisation_demo(app_server, page):
     # the result suggests the edge to the control-flow fix
     settle(page)
     assert "➜" in page.locator(".st-key-edge_0 button").first.inner_text()
+
+
+E10S = '''def is_e10s_experiment(row):
+    return row['active_experiment_id'].startswith('e10s')
+'''
+
+
+def test_naughty_rows_finds_the_e10s_none_and_the_tree_moves_to_data_variance(app_server, page):
+    page.set_default_timeout(60_000)
+    page.goto(app_server)
+    click(page, "sym_crash")
+    click(page, "edge_0")            # → "in my own row-level code": filter for naughty rows
+    page.wait_for_url(re.compile(r"node=t_naughty_rows"))
+    type_into(page, "p_t_naughty_rows_source_rows", "3000")
+    code = page.locator(".st-key-p_t_naughty_rows_code textarea")
+    code.fill("")
+    code.fill(E10S)
+    code.press("Control+Enter")
+    settle(page)
+    click(page, "run")
+    page.get_by_text(re.compile(r"Rows scanned")).first.wait_for(timeout=TIMEOUT)
+    settle(page)
+    page.get_by_text(re.compile(r"AttributeError: 'NoneType' object has no attribute 'startswith'")).first.wait_for()
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 2   # signature table + example rows
+    settle(page)
+    suggested = page.locator(".st-key-edge_0 button").first
+    assert "➜" in suggested.inner_text() and "Problem rows found" in suggested.inner_text()
+    suggested.click()
+    page.wait_for_url(re.compile(r"node=c_data_variance"))
+    page.get_by_role("heading", name="Root cause: data variance").wait_for()

@@ -22,15 +22,15 @@ def test_every_path_round_trips_through_the_url(book):
 
 
 def test_bad_links_keep_the_valid_prefix(book):
-    w, problem = from_query(book, {"path": "crash.c_data_variance.t_spend", "node": "t_spend"})
-    assert w.path == ("crash", "c_data_variance")
-    assert problem == "there is no edge from 'c_data_variance' to 't_spend'"
+    w, problem = from_query(book, {"path": "crash.t_naughty_rows.t_spend", "node": "t_spend"})
+    assert w.path == ("crash", "t_naughty_rows")
+    assert problem == "there is no edge from 't_naughty_rows' to 't_spend'"
     w, problem = from_query(book, {"path": "crash.nope"})
     assert w.path == ("crash",) and problem == "step 2 'nope' is not a node of this runbook"
     w, problem = from_query(book, {"path": "c_data_variance"})
     assert w.path == () and problem == "a path must start at a symptom, not 'c_data_variance'"
-    w, problem = from_query(book, {"path": "crash.c_data_variance", "node": "crash"})
-    assert w.path == ("crash", "c_data_variance") and "not the end of its path" in problem
+    w, problem = from_query(book, {"path": "crash.t_naughty_rows", "node": "crash"})
+    assert w.path == ("crash", "t_naughty_rows") and "not the end of its path" in problem
 
 
 def test_back_jump_restart():
@@ -58,15 +58,16 @@ def _attrs(dot: str, node_id: str) -> str:
 
 
 def test_dot_highlights_path_current_and_dims_the_rest(book):
-    w = Walk(("crash", "c_data_variance", "t_take"))
-    dot = to_dot(book, w, suggested="t_profile")
-    assert 'class="current"' in _attrs(dot, "t_take") and "penwidth=3" in _attrs(dot, "t_take")
+    w = Walk(("crash", "t_naughty_rows", "c_data_variance", "t_profile"))
+    dot = to_dot(book, w, suggested="f_normalize")
+    assert 'class="current"' in _attrs(dot, "t_profile") and "penwidth=3" in _attrs(dot, "t_profile")
     assert 'class="visited"' in _attrs(dot, "crash") and 'class="visited"' in _attrs(dot, "c_data_variance")
-    assert 'class="suggested"' in _attrs(dot, "t_profile")
+    assert 'class="suggested"' in _attrs(dot, "f_normalize")
     assert 'class="dimmed"' in _attrs(dot, "slow") and 'class="dimmed"' in _attrs(dot, "f_kryo")
     taken = [l for l in dot.splitlines() if 'class="taken"' in l]
-    assert [l.split("[")[0].strip() for l in taken] == ["crash -> c_data_variance", "c_data_variance -> t_take"]
-    assert sum('class="dimmed"' in l for l in dot.splitlines()) == len(book.nodes) - 4
+    assert [l.split("[")[0].strip() for l in taken] == ["crash -> t_naughty_rows", "t_naughty_rows -> c_data_variance",
+                                                         "c_data_variance -> t_profile"]
+    assert sum('class="dimmed"' in l for l in dot.splitlines()) == len(book.nodes) - 5
 
 
 def test_dot_is_valid_graphviz(book):

@@ -17,7 +17,6 @@ from ..registry import Param, Technique
 from ..results import md_table
 from ..sources import SourceSpec, load
 from ..userjob import load_job
-from ._common import SOURCE
 
 
 @dataclass(frozen=True)

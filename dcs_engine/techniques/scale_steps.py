@@ -130,8 +130,23 @@ def _rows_read(execs, operator: str) -> int | None:
     return max(counts) if counts else None
 
 
+def _check_cancel() -> None:
+    """Between steps: stop if the run that owns this thread was cancelled (jobs.py names the
+    thread after the run's job group; a cancel between two Spark jobs cancels nothing in Spark)."""
+    import threading
+
+    from ..jobs import RUNNER
+
+    name = threading.current_thread().name
+    for handle in RUNNER.running():
+        if handle.group == name and handle.cancel_requested:
+            raise JobCancelled("scaling ladder", found="cancelled by the user",
+                               fix="press Run again to start it anew")
+
+
 def _run_step(spark, fn, df, tag: str, label: str):
     """Run the job once under ``tag``: (seconds, output, error, job ids)."""
+    _check_cancel()
     sc = spark.sparkContext
     old_desc = sc.getLocalProperty("spark.job.description")
     sc.addJobTag(tag)

@@ -20,7 +20,6 @@ from ..metrics import app_stage_ids, job_metrics, rest_base
 from ..registry import Param, Technique
 from ..results import md_table
 from ..sources import SourceSpec, load
-from ._common import SOURCE
 
 
 @dataclass(frozen=True)
