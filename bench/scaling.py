@@ -56,6 +56,7 @@ def main():
     ap.add_argument("--pair-rows", type=int, default=200_000, help="rows of the all-pairs input")
     ap.add_argument("--per-key", type=int, default=1000, help="rows per key in the all-pairs input (full size)")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=1, help="runs per ladder step (fastest kept); 1 = default steps")
     args = ap.parse_args()
     spark = MANAGER.session(SparkSettings(master="local[2]", app_name="bench-scaling",
                                           conf=(("spark.sql.shuffle.partitions", "8"),)))
@@ -78,7 +79,7 @@ def main():
             run_job(fn, load(spark, spec))
             full.append(time.perf_counter() - t)
             t = time.perf_counter()
-            res = ladder(spark, fn, spec, FRACTIONS)
+            res = ladder(spark, fn, spec, FRACTIONS, repeats=args.repeats)
             lad.append(time.perf_counter() - t)
         f, l_ = statistics.median(full), statistics.median(lad)
         ratio = l_ / f
