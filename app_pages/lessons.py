@@ -124,9 +124,6 @@ def check_panel(lesson, rec: dict) -> None:
         _show_error(handle.error)
         return
     result = handle.result
-    if handle.id not in ss.ls_recorded:
-        ss.ls_recorded.append(handle.id)
-        rec["passed"] = rec["passed"] or result.passed
     with st.container(border=True, key="ls_result"):
         if result.passed:
             st.success(result.message, icon="✅")
@@ -150,8 +147,17 @@ def hint_panel(lesson, rec: dict) -> None:
             st.code(lesson.fix, language="python")
 
 
+def record_check(lesson, rec: dict) -> None:
+    """Count a finished check in the progress, once."""
+    handle = service.get_run(ss.ls_checks.get(lesson.id, ""))
+    if handle is not None and handle.done and handle.error is None and handle.id not in ss.ls_recorded:
+        ss.ls_recorded.append(handle.id)
+        rec["passed"] = rec["passed"] or bool(handle.result.passed)
+
+
 def lesson_view(lesson) -> None:
     rec = progress.entry(prog, lesson.id)
+    record_check(lesson, rec)
     if st.button("← All lessons", key="ls_back"):
         ss.ls_current = None
         st.rerun()

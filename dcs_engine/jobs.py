@@ -75,11 +75,13 @@ class JobHandle:
             self._done.set()
 
     def _classify(self, exc: BaseException) -> BaseException:
-        if isinstance(exc, DcsError):
-            return exc
+        # After Cancel, whatever the technique raised (often its own wrapping of
+        # Spark's "job cancelled") is the cancellation, not a failure to triage.
         if self.cancel_requested:
             return JobCancelled(f"run '{self.label}'", found="cancelled by the user",
                                 fix="press Run again to start it anew")
+        if isinstance(exc, DcsError):
+            return exc
         from .triage import triage_exception
 
         report = triage_exception(exc)
@@ -137,13 +139,27 @@ class JobHandle:
         return Progress(min(frac, 0.99), len(job_ids), done, total, active, text)
 
     def cancel(self) -> None:
+        """Cancel this run's jobs -- and any job it starts later, until its work returns.
+
+        Spark cancels only the jobs of a group that are running now; a technique that
+        runs several jobs in a row would go on with the next one.  A small watcher keeps
+        cancelling the group until the run has ended.
+        """
+        if self.cancel_requested or self.done:
+            self.cancel_requested = True
+            return
         self.cancel_requested = True
-        spark = self._spark
-        if spark is not None:
-            try:
-                spark.sparkContext.cancelJobGroup(self.group)
-            except Exception:
-                pass
+
+        def keep_cancelling():
+            while not self._done.wait(0.25):
+                spark = self._spark
+                if spark is not None:
+                    try:
+                        spark.sparkContext.cancelJobGroup(self.group)
+                    except Exception:
+                        pass
+
+        threading.Thread(target=keep_cancelling, name=f"{self.group}-cancel", daemon=True).start()
 
 
 class JobRunner:

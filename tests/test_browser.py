@@ -135,3 +135,36 @@ def test_naughty_rows_finds_the_e10s_none_and_the_tree_moves_to_data_variance(ap
     suggested.click()
     page.wait_for_url(re.compile(r"node=c_data_variance"))
     page.get_by_role("heading", name="Root cause: data variance").wait_for()
+
+
+SLOW = '''def slow_but_fine(row):
+    import time
+    time.sleep(0.001)
+    return True
+'''
+
+
+def _start_slow_run(page, app_server, rows: str):
+    page.set_default_timeout(60_000)
+    page.goto(f"{app_server}/?node=t_naughty_rows&path=crash.t_naughty_rows")
+    type_into(page, "p_t_naughty_rows_source_rows", rows)
+    code = page.locator(".st-key-p_t_naughty_rows_code textarea")
+    code.fill(SLOW)
+    code.press("Control+Enter")
+    settle(page)
+    page.locator(".st-key-run button").first.click()
+    page.locator('[data-testid="stProgress"]').first.wait_for(timeout=TIMEOUT)
+
+
+def test_cancel_in_one_browser_session_leaves_the_other_running(app_server, browser):
+    a = browser.new_context().new_page()
+    b = browser.new_context().new_page()
+    _start_slow_run(a, app_server, "12000")
+    _start_slow_run(b, app_server, "12000")
+    a.locator(".st-key-cancel button").first.click()
+    a.get_by_text("cancelled by the user").first.wait_for(timeout=TIMEOUT)
+    b.get_by_text(re.compile(r"Rows scanned")).first.wait_for(timeout=TIMEOUT)
+    b.get_by_text("12,000").first.wait_for()
+    assert a.get_by_text("Rows scanned").count() == 0
+    a.context.close()
+    b.context.close()

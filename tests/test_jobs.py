@@ -108,3 +108,18 @@ def test_connection_info_local(spark):
     assert info.spark_version.startswith(("3.", "4."))
     import sys
     assert info.python_workers == sys.executable
+
+
+def test_cancel_wins_over_a_technique_that_wraps_the_spark_error(spark):
+    def wrapped(s):
+        try:
+            return _slow_job(s, 8)
+        except Exception as exc:  # what a technique does with Spark's own error
+            raise SparkJobError("scan failed", found=str(exc)[:80]) from exc
+    h = RUNNER.submit("sessW", "wrapped", lambda: spark, wrapped)
+    while not h.progress().jobs:
+        time.sleep(0.1)
+    h.cancel()
+    h.wait(60)
+    with pytest.raises(JobCancelled):
+        h.outcome()
