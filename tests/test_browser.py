@@ -168,3 +168,21 @@ def test_cancel_in_one_browser_session_leaves_the_other_running(app_server, brow
     assert a.get_by_text("Rows scanned").count() == 0
     a.context.close()
     b.context.close()
+
+
+def test_scale_steps_on_the_all_pairs_demo_draws_the_growth_plot_and_flags_it(app_server, page):
+    page.set_default_timeout(60_000)
+    page.goto(app_server)
+    click(page, "sym_slow")
+    click(page, "edge_2")            # "Not sure: measure how the time grows with the data"
+    page.wait_for_url(re.compile(r"node=t_scale_steps"))
+    type_into(page, "p_t_scale_steps_repeats", "2")
+    click(page, "run")
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for(timeout=TIMEOUT)
+    settle(page)
+    assert chart.locator("svg, canvas").count() >= 1
+    page.get_by_text(re.compile(r"time grows as rows\^")).first.wait_for()
+    page.get_by_text(re.compile(r"super-?linear", re.I)).first.wait_for()
+    # the suggested edge is "Time grows faster than the data"
+    assert "➜" in page.locator(".st-key-edge_1 button").first.inner_text()
