@@ -39,7 +39,7 @@ from ..registry import Param, Technique
 from ..results import md_table
 from ..sources import SourceSpec, load as load_source
 from ..usercode import load as load_function
-from ._common import SOURCE
+from ._common import SOURCE, user_function
 
 RARE_PCT = 10.0
 RARE_WORDS = ("rare", "never", "unlikely", "blue moon", "should not happen")
@@ -342,11 +342,7 @@ TECHNIQUE = Technique(
     params=(
         Param("source", "source", default={"kind": "demo", "demo": "pings", "rows": 4000, "seed": 42},
               label="Data source", help="A demo dataset, a path with its format, or a table name."),
-        Param("code", "code", default=_CODE, label="Your function (pasted)",
-              help="Paste the function; it is instrumented, not edited."),
-        Param("function", "str", default=_FUNC, label="Function name"),
-        Param("ref", "str", default="", label="…or a file reference",
-              help="path/to/file.py:function (used when nothing is pasted)"),
+        *user_function(_CODE, "Your function (pasted)", code_help="Paste the function; it is instrumented, not edited.", function_default=_FUNC),
         Param("row_type", "choice", default="dict", choices=("dict", "row"), label="Each row is passed as",
               help="dict: row.asDict(recursive=True), nested structs become dicts; row: a pyspark Row."),
         Param("group_by", "str", default="client_id", label="Group by column (optional)",

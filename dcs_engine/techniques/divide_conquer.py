@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..demo_jobs import MEAN_OF_TWO
 from ..errors import ParameterError, UserCodeError
+from ._common import user_function
 from ..registry import Param, Technique
 from ..results import md_table
 from ..sources import SourceSpec, load
@@ -136,10 +137,7 @@ TECHNIQUE = Technique(
         Param("source", "source", default={"kind": "demo", "demo": "hotkey", "rows": 5_000, "seed": 42},
               label="Data source"),
         Param("column", "str", default="value", label="Column whose values are combined"),
-        Param("code", "code", default=MEAN_OF_TWO, label="Your combining function",
-              help="def combine(a, b): merge two partial results into one."),
-        Param("function", "str", default="", label="Function name"),
-        Param("ref", "str", default="", label="Or a file reference", help="path/to/file.py:function"),
+        *user_function(MEAN_OF_TWO, "Your combining function", code_help="def combine(a, b): merge two partial results into one."),
         Param("values", "int", default=1000, min=2, max=100_000, label="Values to sample"),
         Param("trials", "int", default=200, min=1, max=100_000, label="Random triples"),
         Param("commutative", "bool", default=True, label="Also check commutativity"),

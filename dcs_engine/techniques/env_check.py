@@ -29,6 +29,7 @@ import types
 from dataclasses import dataclass
 
 from ..errors import DcsError, SparkJobError
+from ._common import user_function
 from ..registry import Param, Technique
 from ..results import md_table
 from ..usercode import load as load_function
@@ -348,10 +349,7 @@ TECHNIQUE = Technique(
              "sys.path and importable modules with the driver's."),
     snippet="import sys, importlib.util\ndef probe(_):\n    import sys, socket, importlib.util\n    yield (socket.gethostname(), sys.executable, sys.version.split()[0],\n           importlib.util.find_spec('my_local_utilities') is not None)\nn = sc.defaultParallelism\nprint('driver', sys.executable, sys.version.split()[0])\nfor r in set(sc.parallelize(range(n), n).mapPartitions(probe).collect()):\n    print('executor', r)\n",
     params=(
-        Param("code", "code", default="", label="Your function (pasted, optional)",
-              help="The modules it needs are checked on every executor."),
-        Param("function", "str", default="", label="Function name"),
-        Param("ref", "str", default="", label="…or a file reference", help="path/to/file.py:function"),
+        *user_function("", "Your function (pasted, optional)", code_help="The modules it needs are checked on every executor."),
         Param("modules", "str", default="", label="More modules to check",
               help="Comma-separated module names, e.g. my_local_utilities, pyarrow"),
     ),

@@ -39,7 +39,7 @@ from .. import rowcall
 from ..errors import ParameterError, SparkJobError, UserCodeError
 from ..registry import Param, Technique
 from ..results import cell, md_table
-from ._common import SOURCE
+from ._common import SOURCE, user_function
 
 ENGINES = ("auto", "arrow", "rdd")
 
@@ -298,12 +298,7 @@ TECHNIQUE = Technique(
     snippet="def is_this_row_naughty(row):\n    try:\n        row['active_experiment_id'].startswith('e10s')   # your code here\n    except Exception:\n        return True\n    return False\n\nproblems = df.rdd.filter(is_this_row_naughty).take(10)\nfor row in problems:\n    print(row)\n",
     params=(
         SOURCE,
-        Param("code", "code", default=EXAMPLE_CODE, label="Your function (pasted)",
-              help="A function of one row, e.g. the body of your map/filter/UDF. Leave empty to use a file."),
-        Param("function", "str", default="", label="Function name",
-              help="Which function to run (may be empty if the code defines only one)."),
-        Param("ref", "str", default="", label="Or a file reference",
-              help="path/to/my_utils.py:is_e10s_experiment or package.module:function"),
+        *user_function(EXAMPLE_CODE, "Your function (pasted)", code_help="A function of one row, e.g. the body of your map/filter/UDF. Leave empty to use a file."),
         Param("row_type", "choice", default="row", choices=rowcall.ROW_TYPES, label="Rows arrive as",
               help="row: a pyspark.sql.Row (as in df.rdd.filter); dict: a plain dict"),
         Param("arguments", "str", default="", label="UDF arguments",

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ..demo_jobs import PER_KEY_FUNCTION
 from ..errors import ParameterError
+from ._common import user_function
 from ..registry import Param, Technique
 from ..results import md_table
 from ..sources import SourceSpec, load
@@ -158,10 +159,7 @@ TECHNIQUE = Technique(
         Param("source", "source", default={"kind": "demo", "demo": "hotkey", "rows": 20_000, "seed": 42},
               label="Data source"),
         Param("key", "str", default="client_id", label="Comparison key"),
-        Param("code", "code", default=PER_KEY_FUNCTION, label="Your per-key function",
-              help="def f(key, rows): rows is the list of that key's rows as dicts; return any value."),
-        Param("function", "str", default="", label="Function name"),
-        Param("ref", "str", default="", label="Or a file reference", help="path/to/file.py:function"),
+        *user_function(PER_KEY_FUNCTION, "Your per-key function", code_help="def f(key, rows): rows is the list of that key's rows as dicts; return any value."),
         Param("partition_factor", "int", default=10, min=1, max=1000, label="Partition factor",
               help="Partitions after repartitioning = current partitions x this."),
         Param("salt_buckets", "int", default=8, min=2, max=1024, label="Salt buckets for the largest key"),

@@ -25,7 +25,7 @@ from ..results import md_table
 from ..sources import SourceSpec, load as load_source
 from ..triage import TriageReport, triage_exception
 from ..usercode import load as load_function
-from ._common import SOURCE
+from ._common import SOURCE, user_function
 from .env_check import local_module_file, needed_modules
 
 MODES = ("map", "filter", "flatMap")
@@ -179,9 +179,7 @@ TECHNIQUE = Technique(
     snippet='sample = df.take(10)\nlocal = list(filter(my_local_utilities.is_e10s_experiment, sample))\ntiny_distributed = sc.parallelize(sample)\ndistributed = tiny_distributed.filter(my_local_utilities.is_e10s_experiment).collect()\nassert local == distributed\n',
     params=(
         SOURCE,
-        Param("code", "code", default="", label="Your function (pasted)"),
-        Param("function", "str", default="", label="Function name"),
-        Param("ref", "str", default="", label="…or a file reference", help="path/to/file.py:function"),
+        *user_function("", "Your function (pasted)"),
         Param("n", "int", default=10, min=1, max=10_000, label="Sample rows"),
         Param("mode", "choice", default="filter", choices=MODES, label="Apply the function with",
               help="filter keeps rows where it is true (like the talk); map/flatMap collect its results."),

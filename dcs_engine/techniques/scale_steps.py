@@ -20,6 +20,7 @@ from ..fit import fit_loglog
 from ..ladder import fractioner, parse_fractions
 from ..metrics import job_ids_for_tag, job_metrics, sql_executions
 from ..plancheck import exploding_joins, plan_flags
+from ._common import user_function
 from ..registry import Param, Technique
 from ..results import md_table
 from ..sources import SourceSpec, load
@@ -297,10 +298,7 @@ TECHNIQUE = Technique(
     params=(
         Param("source", "source", default={"kind": "demo", "demo": "pairs", "rows": 40_000, "seed": 42},
               label="Data source", help="The full input; the ladder takes fractions of it."),
-        Param("code", "code", default=ALL_PAIRS_JOB, label="Your job",
-              help="A function taking the input DataFrame and returning a DataFrame (or an action's result)."),
-        Param("function", "str", default="", label="Function name", help="Which function to run (if several)."),
-        Param("ref", "str", default="", label="Or a file reference", help="path/to/file.py:function"),
+        *user_function(ALL_PAIRS_JOB, "Your job", code_help="A function taking the input DataFrame and returning a DataFrame (or an action's result)."),
         Param("fractions", "str", default="0.01, 0.1, 0.2, 0.4", label="Fractions",
               help="Comma-separated fractions of the input, smallest first."),
         Param("include_full", "bool", default=False, label="Finish with 100%"),
