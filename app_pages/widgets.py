@@ -52,6 +52,16 @@ def _one(node_id: str, p: Param, saved: dict, default):
     return st.text_input(label, key=key, help=helptext)
 
 
+def _register_lesson_datasets() -> None:
+    """Lessons' data sets are demo datasets too (``lesson-<id>``), also outside the Lessons page."""
+    try:
+        from lessons import course
+
+        course.discover()
+    except Exception:  # a broken lesson folder is reported on the Lessons page, not here
+        pass
+
+
 def _source(node_id: str, value: dict) -> dict:
     k = lambda name: _key(node_id, f"source_{name}")  # noqa: E731
     defaults = {"kind": "demo", "demo": "telemetry", "rows": 10_000, "seed": 42, "path": "",
@@ -67,6 +77,7 @@ def _source(node_id: str, value: dict) -> dict:
                     format_func={"demo": "Demo dataset", "path": "Path", "table": "Table"}.get)
     out = {"kind": kind}
     if kind == "demo":
+        _register_lesson_datasets()
         names = demo.names()
         if st.session_state[k("demo")] not in names:
             st.session_state[k("demo")] = names[0]

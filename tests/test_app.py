@@ -194,3 +194,14 @@ def test_failed_run_is_triaged_and_the_tree_moves(spark):
     assert "triage of the failed take run → c_data_variance" in at.session_state["evidence"][-1].detail
     at.button(key="edge_0").click().run()   # moving on clears the banner
     assert not at.error
+
+
+def test_demo_list_has_every_dataset_and_the_lessons(spark):
+    from dcs_engine import demo
+
+    at = new_app()
+    at.query_params["path"] = "crash.t_take"
+    at.run()
+    options = list(at.selectbox(key="p_t_take_source_demo").options)
+    assert {"telemetry", "pings", "pairs", "hotkey", "categories", "lesson-l03_dcs_prompt"} <= set(options)
+    assert options == demo.names()
