@@ -52,6 +52,12 @@ class JobMetrics:
         return int(sum(vals))
 
     @property
+    def run_time_s(self) -> float | None:
+        """Summed executor run time of all tasks: the work done, whatever the parallelism."""
+        ms = self._sum("run_time_ms")
+        return None if ms is None else ms / 1000.0
+
+    @property
     def num_tasks(self) -> int:
         return sum(s.num_tasks for s in self.stages)
 

@@ -26,6 +26,7 @@ from ..results import md_table
 from ..sources import SourceSpec, load
 from ..userjob import load_job, run_job
 
+MIN_TASK_WORK_S = 0.2  # steps with less task time than this are mostly fixed cost
 BASELINE_ROWS = 100  # the overhead step: about this many rows, enough to start Python workers
 
 
@@ -43,6 +44,7 @@ class Step:
     status: str            # "ok", "failed", "over budget"
     in_fit: bool = False
     error: str = ""
+    work_s: float | None = None   # summed task run time (None when Spark did not report it)
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,7 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
             error = f"{seconds:.1f} s is over the budget of {budget_s:g} s"
             fix = "the cost grows too fast for the full data: see the growth exponent and the plan flags"
         steps.append(Step(frac, rows, exact, fr.input_bytes(frac), seconds, len(jobs), m.num_tasks,
-                          m.shuffle_read_bytes, m.shuffle_write_bytes, status, False, error))
+                          m.shuffle_read_bytes, m.shuffle_write_bytes, status, False, error, m.run_time_s))
         if status != "ok":
             failed, failure = i, error
             break
@@ -256,12 +258,25 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
         # the curve, so this exponent is a lower bound of the growth.
         usable, fit_overhead = ok, 0.0
         fit_note = "fitted on raw step times (too few steps clear the fixed overhead): a lower bound of the growth"
+    # Prefer the work done (summed task time) to wall time: a small step cannot keep every core
+    # busy, so its wall time understates the work and flattens the fitted growth.
+    worked = [s for s in ok if s.work_s is not None and s.work_s >= MIN_TASK_WORK_S]
+    by_work = len(worked) >= 2 and len(worked) >= len(usable)
+    if by_work:
+        usable = worked
+        fit_note = ("fitted on summed task time (the work done), which does not depend on how many cores "
+                    "a step could use; the prediction scales the last step's wall time")
     used = {id(s) for s in usable}
     exponent = stderr = lo = hi = r2 = predicted = None
     if len(usable) >= 2:
-        fit = fit_loglog([s.rows for s in usable], [s.seconds for s in usable], fit_overhead)
+        if by_work:
+            fit = fit_loglog([s.rows for s in usable], [s.work_s for s in usable], 0.0)
+            last = usable[-1]
+            predicted = overhead + max(0.0, last.seconds - overhead) * (full_rows / max(1, last.rows)) ** fit.exponent
+        else:
+            fit = fit_loglog([s.rows for s in usable], [s.seconds for s in usable], fit_overhead)
+            predicted = fit.predict(full_rows)
         exponent, stderr, lo, hi, r2 = fit.exponent, fit.stderr, fit.ci_low, fit.ci_high, fit.r2
-        predicted = fit.predict(full_rows)
         steps = [Step(**{**s.__dict__, "in_fit": id(s) in used}) for s in steps]
     if failed is not None:
         outcome = "scale_fail"
