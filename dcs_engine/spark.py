@@ -89,6 +89,32 @@ def check_master(master: str, timeout: float = 3.0) -> None:
             fix="start the master (see README: 'A local cluster') or correct host and port")
 
 
+_ORIGINAL_PYSPARK_PYTHON = os.environ.get("PYSPARK_PYTHON")
+
+
+def worker_python(settings: SparkSettings) -> str | None:
+    """The interpreter Python workers will start: the conf's, the driver's for local mode, else the
+    environment's (None: whatever ``python3`` is on the executors' PATH)."""
+    explicit = dict(settings.conf).get("spark.pyspark.python")
+    if explicit:
+        return explicit
+    if settings.is_local:
+        return sys.executable
+    return _ORIGINAL_PYSPARK_PYTHON
+
+
+def _set_worker_python(settings: SparkSettings) -> None:
+    # PySpark takes the workers' interpreter from $PYSPARK_PYTHON when a context is created from
+    # Python; the conf key alone only works through spark-submit.  So mirror it into the environment.
+    python = worker_python(settings)
+    if python:
+        os.environ["PYSPARK_PYTHON"] = python
+    else:
+        os.environ.pop("PYSPARK_PYTHON", None)
+    if settings.is_local:
+        os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+
+
 def _builder_conf(settings: SparkSettings) -> dict[str, str]:
     conf = {
         "spark.driver.host": "127.0.0.1",
@@ -160,9 +186,7 @@ class SparkManager:
     def _start(self, settings: SparkSettings):
         check_master(settings.master)
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        if settings.is_local:
-            os.environ["PYSPARK_PYTHON"] = sys.executable
-            os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+        _set_worker_python(settings)
         from pyspark.sql import SparkSession
 
         builder = SparkSession.builder.master(settings.master).appName(settings.app_name)
@@ -208,7 +232,7 @@ class SparkManager:
             app_name=sc.appName,
             default_parallelism=sc.defaultParallelism,
             executors=executors,
-            python_workers=sc.getConf().get("spark.pyspark.python", os.environ.get("PYSPARK_PYTHON", "python3 on PATH")),
+            python_workers=sc.pythonExec if sc.pythonExec != "python3" else "python3 on the executors' PATH",
             ui_url=sc.uiWebUrl,
         )
 

@@ -123,3 +123,12 @@ def test_cancel_wins_over_a_technique_that_wraps_the_spark_error(spark):
     h.wait(60)
     with pytest.raises(JobCancelled):
         h.outcome()
+
+
+def test_worker_python_follows_the_conf_key():
+    import sys
+
+    from dcs_engine.spark import SparkSettings, worker_python
+
+    assert worker_python(SparkSettings()) == sys.executable
+    assert worker_python(SparkSettings(master="spark://h:7077", conf=(("spark.pyspark.python", "/opt/py"),))) == "/opt/py"
