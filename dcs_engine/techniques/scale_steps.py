@@ -26,7 +26,7 @@ from ..results import md_table
 from ..sources import SourceSpec, load
 from ..userjob import load_job, run_job
 
-MIN_TASK_WORK_S = 0.2  # steps with less task time than this are mostly fixed cost
+MIN_TASK_WORK_S = 0.1  # steps with less task time than this above the fixed part are not fitted
 BASELINE_ROWS = 100  # the overhead step: about this many rows, enough to start Python workers
 
 
@@ -187,14 +187,16 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
     tiny = min(1.0, BASELINE_ROWS / max(1.0, full_rows * base_frac))
     tiny_df = base_df.sample(fraction=tiny, seed=seed)
     # Run it twice: the first run starts Python workers and compiles code, the second is the overhead.
-    times, base_err = [], None
+    times, base_err, base_jobs = [], None, ()
     for k in range(1 + max(1, repeats)):
-        secs, _, base_err, _ = _run_step(spark, fn, tiny_df, f"dcs-ladder-{run_id}-base{k}",
-                                         "ladder: warm-up" if k == 0 else "ladder: overhead")
+        secs, _, base_err, base_jobs = _run_step(spark, fn, tiny_df, f"dcs-ladder-{run_id}-base{k}",
+                                                 "ladder: warm-up" if k == 0 else "ladder: overhead")
         if base_err is not None:
             break
         times.append(secs)
     overhead = 0.0 if base_err is not None or len(times) < 2 else min(times[1:])
+    # The fixed part of the task time too (task start, Python workers), from the last overhead run.
+    overhead_work = (job_metrics(sc, base_jobs).run_time_s or 0.0) if overhead else 0.0
 
     steps: list[Step] = []
     flags: dict[str, str] = {}
@@ -260,7 +262,7 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
         fit_note = "fitted on raw step times (too few steps clear the fixed overhead): a lower bound of the growth"
     # Prefer the work done (summed task time) to wall time: a small step cannot keep every core
     # busy, so its wall time understates the work and flattens the fitted growth.
-    worked = [s for s in ok if s.work_s is not None and s.work_s >= MIN_TASK_WORK_S]
+    worked = [s for s in ok if s.work_s is not None and s.work_s - overhead_work >= MIN_TASK_WORK_S]
     by_work = len(worked) >= 2 and len(worked) >= len(usable)
     if by_work:
         usable = worked
@@ -270,7 +272,7 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
     exponent = stderr = lo = hi = r2 = predicted = None
     if len(usable) >= 2:
         if by_work:
-            fit = fit_loglog([s.rows for s in usable], [s.work_s for s in usable], 0.0)
+            fit = fit_loglog([s.rows for s in usable], [s.work_s for s in usable], overhead_work)
             last = usable[-1]
             predicted = overhead + max(0.0, last.seconds - overhead) * (full_rows / max(1, last.rows)) ** fit.exponent
         else:
