@@ -1,7 +1,7 @@
 """Diagnose: walk the runbook, run techniques, follow their results."""
 import streamlit as st
 
-from app_pages import results, state, widgets
+from app_pages import results, state
 from app_pages.runpanel import run_panel
 from dcs_engine import registry
 from runbook.graph import to_dot

@@ -3,7 +3,6 @@ import streamlit as st
 
 from app_pages import results, state
 from dcs_engine import registry, service
-from dcs_engine.errors import DcsError
 from runbook.walk import route_to
 
 state.init()

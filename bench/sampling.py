@@ -18,7 +18,7 @@ os.environ["PYSPARK_PYTHON"] = sys.executable
 
 from dcs_engine.demo import build  # noqa: E402
 from dcs_engine.spark import MANAGER, SparkSettings  # noqa: E402
-from dcs_engine.stratified import STRATUM, stratified_sample, stratum_counts, target_sizes  # noqa: E402
+from dcs_engine.stratified import stratified_sample, stratum_counts, target_sizes  # noqa: E402
 from dcs_engine.techniques.sample import stratified_report  # noqa: E402
 
 

@@ -14,7 +14,6 @@ Last line: ``ratio: <engine seconds / grep seconds>``.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import subprocess

@@ -42,7 +42,7 @@ import ast
 import inspect
 import linecache
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import UserCodeError
 

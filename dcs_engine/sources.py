@@ -8,7 +8,7 @@ clause and column list applied, and turns Spark's analysis errors into
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import SourceError
 

@@ -12,7 +12,7 @@ import re
 import socket
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import SparkConnectionError
 

@@ -6,7 +6,6 @@ against the standalone cluster and prints one JSON line with what it saw.
 """
 import copy
 import json
-import os
 import sys
 import time
 from collections import defaultdict

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from runbook import load_builtin
-from runbook.walk import Walk, route_to
+from runbook.walk import route_to
 
 PAGES = ["app_pages/diagnose.py", "app_pages/triage.py", "app_pages/evidence.py",
          "app_pages/runbook.py", "app_pages/connection.py"]

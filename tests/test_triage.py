@@ -3,7 +3,6 @@ the technique, streaming of big logs, and the command line."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tracemalloc

@@ -39,7 +39,7 @@ from ..registry import Param, Technique
 from ..results import md_table
 from ..sources import SourceSpec, load as load_source
 from ..usercode import load as load_function
-from ._common import SOURCE, user_function
+from ._common import user_function
 
 RARE_PCT = 10.0
 RARE_WORDS = ("rare", "never", "unlikely", "blue moon", "should not happen")

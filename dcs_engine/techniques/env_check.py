@@ -28,7 +28,7 @@ import sysconfig
 import types
 from dataclasses import dataclass
 
-from ..errors import DcsError, SparkJobError
+from ..errors import SparkJobError
 from ._common import user_function
 from ..registry import Param, Technique
 from ..results import md_table

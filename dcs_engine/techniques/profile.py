@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import shapes
 from ..errors import ParameterError, SourceError
