@@ -3,7 +3,21 @@ the growth exponent on seeded linear, n log n and quadratic (all pairs within ke
 
 Inputs are parquet directories of 40 files, so the ladder reads whole-file fractions.
 Prints per job: full-run time (median of rounds), ladder total time (median), their
-ratio, the fitted exponent against the expected one; last line: the worst ratio.
+ratio, the fitted exponent against the expected one, and the ladder's predicted time
+for the full data against the measured one; last line: the worst ratio.
+
+The expected exponents hold only where the job's cost follows its model on the rows a
+step reads.  That is why the linear job here totals per day, not per client: with
+400,000 clients the per-client totals' cost follows the number of distinct clients a
+step meets and the size of the aggregation's hash table as well as the rows.  Measured
+on the 20M-row input: with every client spread over all files its summed task time
+grows as about rows^0.8 (a 2.5% step already meets 70% of the clients), with each
+client in one file as about rows^1.2 (a bigger hash table per task).  The ladder
+reports those growths, and they are the job's real growth, not an error.  The linear job
+sums a score computed in Python for every ping per day (7 keys): the same work for every
+row, and the kind of per-row Python a PySpark job spends its time in.
+The all-pairs input spreads each client over all files, so a step holds a fraction of
+each client's pings and the pairs per client grow with its square.
 """
 import argparse
 import math
@@ -33,6 +47,19 @@ SORT_JOB = '''\
 def sort_all(df):
     """A global sort: n log n."""
     return df.orderBy("value", "ts")
+'''
+DAILY_JOB = '''\
+from pyspark.sql import functions as F
+
+
+def daily_scores(df):
+    """Per day of the week: pings and the total of a score computed in Python for every ping."""
+    @F.udf("double")
+    def score(ts, value):
+        return (ts % 3600) / 3600.0 + value ** 0.5
+
+    day = (F.col("ts") / 86400).cast("int").alias("day")
+    return df.groupBy(day).agg(F.count("*").alias("pings"), F.sum(score("ts", "value")).alias("score"))
 '''
 FRACTIONS = (0.01, 0.1, 0.2, 0.4)
 
@@ -64,11 +91,13 @@ def main():
     big, pairs = os.path.join(tmp, "big"), os.path.join(tmp, "pairs")
     write(spark, big, args.rows, 50)
     write(spark, pairs, args.pair_rows, args.per_key)
-    cases = (("linear", LINEAR_JOB, big, lambda n: n),
+    cases = (("per client", LINEAR_JOB, big, None),  # shown for its real growth; no model
+             ("linear", DAILY_JOB, big, lambda n: n),
              ("n log n", SORT_JOB, big, lambda n: n * math.log(n)),
              ("quadratic", SELF_JOIN_JOB, pairs, lambda n: n * n))
     ratios, errors = [], []
-    print(f"{'job':10} {'full s':>8} {'ladder s':>9} {'ratio':>6} {'exponent':>14} {'expected':>8} {'error':>6}  steps(s)")
+    print(f"{'job':10} {'full s':>8} {'ladder s':>9} {'ratio':>6} {'exponent':>14} {'expected':>8} {'error':>6} "
+          f"{'predicted':>9}  steps(s)")
     for name, code, path, cost in cases:
         spec = SourceSpec(kind="path", path=path, format="parquet")
         fn = load_code(code=code)
@@ -85,12 +114,15 @@ def main():
         ratio = l_ / f
         ratios.append(ratio)
         fitted = [s for s in res.steps if s.in_fit]
-        expected = local_exponent(cost, fitted[0].rows, fitted[-1].rows) if len(fitted) >= 2 else float("nan")
+        expected = local_exponent(cost, fitted[0].rows, fitted[-1].rows) if cost and len(fitted) >= 2 \
+            else float("nan")
         exp_txt = "—" if res.exponent is None else f"{res.exponent:.2f}±{res.stderr or 0:.2f}"
-        err = abs(res.exponent - expected) if res.exponent is not None and len(fitted) >= 2 else float("nan")
+        err = abs(res.exponent - expected) if res.exponent is not None and cost and len(fitted) >= 2 \
+            else float("nan")
         errors.append(err)
         steps = " ".join(f"{s.seconds:.2f}{'*' if s.in_fit else ''}" for s in res.steps)
-        print(f"{name:10} {f:8.2f} {l_:9.2f} {ratio:6.2f} {exp_txt:>14} {expected:8.2f} {err:6.2f}  {steps} "
+        pred = "—" if res.predicted_full_s is None else f"{res.predicted_full_s:.1f}"
+        print(f"{name:10} {f:8.2f} {l_:9.2f} {ratio:6.2f} {exp_txt:>14} {expected:8.2f} {err:6.2f} {pred:>9}  {steps} "
               f"(overhead {res.overhead_s:.2f}, method {res.method})")
     print(f"max exponent error: {max(e for e in errors if e == e) if any(e == e for e in errors) else float('nan'):.2f} "
           "(target 0.15)")

@@ -49,12 +49,16 @@ class Fractioner:
     seed: int
     files: tuple = ()    # (path, size) in chosen order, for "files"
     total_bytes: int | None = None
-    schema: object = None
+    base: object = None  # the source's DataFrame before where/columns, read once
+
+    def full(self):
+        """The whole input (where clause and columns applied)."""
+        return load(self.spark, self.spec, base=self.base)
 
     def frame(self, fraction: float):
         """(DataFrame for ``fraction``, its actual fraction of bytes or rows)."""
         if self.method == "sample":
-            full = load(self.spark, self.spec)
+            full = self.full()
             return (full if fraction >= 1.0 else full.sample(fraction=fraction, seed=self.seed)), fraction
         k = self.files_for(fraction)
         chosen = self.files[:k]
@@ -70,9 +74,7 @@ class Fractioner:
 
     def _read(self, paths):
         spec = self.spec
-        if self.schema is None:
-            self.schema = read_base(self.spark, spec).schema
-        reader = self.spark.read.schema(self.schema)
+        reader = self.spark.read.schema(self.base.schema)
         root = spec.path.strip()
         if os.path.isdir(root[len("file://"):] if root.startswith("file://") else root):
             reader = reader.option("basePath", root)
@@ -112,8 +114,9 @@ def fractioner(spark, spec: SourceSpec, method: str = "auto", seed: int = 7, min
         raise ParameterError("parameter 'method'", expected="auto, files or sample", found=repr(method),
                              fix="pick one of the listed methods")
     files = None
+    base = read_base(spark, spec)
     if spec.kind == "path" and method in ("auto", "files"):
-        files = _local_files(read_base(spark, spec))
+        files = _local_files(base)
         if method == "files" and (not files or len(files) < 2):
             raise ParameterError("fraction method 'files'", expected="a path source with several local files",
                                  found=f"{len(files or [])} file(s)", fix="use method 'sample' for this source")
@@ -122,9 +125,9 @@ def fractioner(spark, spec: SourceSpec, method: str = "auto", seed: int = 7, min
     if files:
         order = sorted(files)
         random.Random(seed).shuffle(order)
-        return Fractioner(spark, spec, "files", FILES_NOTE, seed, tuple(order), sum(s for _, s in order))
+        return Fractioner(spark, spec, "files", FILES_NOTE, seed, tuple(order), sum(s for _, s in order), base)
     total = None
     if spec.kind == "path":
-        local = _local_files(read_base(spark, spec))
+        local = files if files is not None else _local_files(base)
         total = sum(s for _, s in local) if local else None
-    return Fractioner(spark, spec, "sample", SAMPLE_NOTE, seed, (), total)
+    return Fractioner(spark, spec, "sample", SAMPLE_NOTE, seed, (), total, base)

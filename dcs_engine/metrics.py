@@ -97,6 +97,31 @@ def _get(url: str, timeout: float = 5.0):
         return json.loads(resp.read().decode("utf-8"))
 
 
+_PRIMED: set[str] = set()
+
+
+def prime(sc) -> None:
+    """Warm the REST API up in the background, once per application.
+
+    Its first answers take a second or two (the JVM loads and compiles the web stack);
+    asked early, while Spark is idle or busy with a first job, later metrics come fast."""
+    import threading
+
+    base = rest_base(sc)
+    if base is None or base in _PRIMED:
+        return
+    _PRIMED.add(base)
+
+    def ask():
+        for path in ("/jobs", "/stages?details=false", "/sql?details=false"):
+            try:
+                _get(base + path, timeout=30.0)
+            except Exception:
+                pass
+
+    threading.Thread(target=ask, name="dcs-rest-prime", daemon=True).start()
+
+
 def job_ids_for_tag(sc, tag: str) -> tuple[int, ...]:
     try:
         ids = sc._jsc.sc().statusTracker().getJobIdsForTag(tag)
@@ -112,19 +137,16 @@ def _stage_from_tracker(sc, sid: int) -> StageMetrics | None:
     return StageMetrics(stage_id=sid, name=info.name, status="", num_tasks=info.numTasks)
 
 
-def _job(base: str, jid: int) -> dict | None:
-    try:
-        return _get(f"{base}/jobs/{jid}")
-    except Exception:
-        return None
-
-
 def _settled(base: str, job_ids, wait_s: float) -> list[dict]:
-    """Job records once they are no longer running (the listener bus lags)."""
+    """Job records once they are no longer running (the listener bus lags): one list call per poll."""
+    wanted = set(job_ids)
     deadline = time.time() + wait_s
     while True:
-        jobs = [j for j in (_job(base, jid) for jid in job_ids) if j is not None]
-        busy = any(j["status"] == "RUNNING" for j in jobs) or len(jobs) < len(job_ids)
+        try:
+            jobs = [j for j in _get(f"{base}/jobs") if j.get("jobId") in wanted]
+        except Exception:
+            jobs = []
+        busy = any(j["status"] == "RUNNING" for j in jobs) or len(jobs) < len(wanted)
         if not busy or time.time() > deadline:
             return jobs
         time.sleep(0.05)
@@ -150,15 +172,11 @@ def _quantiles(summary: dict, *path) -> tuple[float | None, float | None]:
     return (float(node[0]), float(node[1])) if len(node) >= 2 else (None, None)
 
 
-def _stage_from_rest(base: str, sid: int, with_tasks: bool) -> StageMetrics | None:
-    attempts = _get(f"{base}/stages/{sid}?details=false")
-    if not attempts:
-        return None
-    st = max(attempts, key=lambda a: a.get("attemptId", 0))
+def _stage_metrics(base: str, st: dict, with_tasks: bool) -> StageMetrics:
     med = mx = dmed = dmax = None
     if with_tasks and st.get("status") == "COMPLETE" and st.get("numTasks", 0) > 0:
         try:
-            summary = _get(f"{base}/stages/{sid}/{st['attemptId']}/taskSummary?quantiles=0.5,1.0")
+            summary = _get(f"{base}/stages/{st['stageId']}/{st['attemptId']}/taskSummary?quantiles=0.5,1.0")
             med, mx = _quantiles(summary, "duration")
             i_med, i_max = _quantiles(summary, "inputMetrics", "bytesRead")
             s_med, s_max = _quantiles(summary, "shuffleReadMetrics", "readBytes")
@@ -167,31 +185,14 @@ def _stage_from_rest(base: str, sid: int, with_tasks: bool) -> StageMetrics | No
         except Exception:
             pass
     return StageMetrics(
-        stage_id=sid, name=st.get("name", ""), status=st.get("status", ""), num_tasks=int(st.get("numTasks", 0)),
-        input_bytes=int(st.get("inputBytes", 0)), input_records=int(st.get("inputRecords", 0)),
-        shuffle_read_bytes=int(st.get("shuffleReadBytes", 0)), shuffle_write_bytes=int(st.get("shuffleWriteBytes", 0)),
-        run_time_ms=int(st.get("executorRunTime", 0)), task_median_ms=med, task_max_ms=mx,
-        task_data_median=dmed, task_data_max=dmax)
+        stage_id=int(st["stageId"]), name=st.get("name", ""), status=st.get("status", ""),
+        num_tasks=int(st.get("numTasks", 0)), input_bytes=int(st.get("inputBytes", 0)),
+        input_records=int(st.get("inputRecords", 0)), shuffle_read_bytes=int(st.get("shuffleReadBytes", 0)),
+        shuffle_write_bytes=int(st.get("shuffleWriteBytes", 0)), run_time_ms=int(st.get("executorRunTime", 0)),
+        task_median_ms=med, task_max_ms=mx, task_data_median=dmed, task_data_max=dmax)
 
 
-def job_metrics(sc, job_ids, with_tasks: bool = False, wait_s: float = 3.0) -> JobMetrics:
-    """Metrics of the stages that ``job_ids`` ran (skipped stages left out)."""
-    job_ids = tuple(sorted(job_ids))
-    if not job_ids:
-        return JobMetrics((), (), "none")
-    base = rest_base(sc)
-    if base is not None:
-        try:
-            jobs = _settled(base, job_ids, wait_s)
-            stage_ids = sorted({s for j in jobs for s in j.get("stageIds", [])})
-            stages = []
-            for sid in stage_ids:
-                m = _stage_from_rest(base, sid, with_tasks)
-                if m is not None and m.status != "SKIPPED" and m.status != "PENDING":
-                    stages.append(m)
-            return JobMetrics(job_ids, tuple(stages), "rest")
-        except Exception:
-            pass
+def _from_tracker(sc, job_ids) -> JobMetrics:
     tracker = sc.statusTracker()
     stages = []
     for jid in job_ids:
@@ -200,26 +201,83 @@ def job_metrics(sc, job_ids, with_tasks: bool = False, wait_s: float = 3.0) -> J
             m = _stage_from_tracker(sc, sid)
             if m is not None and all(s.stage_id != sid for s in stages):
                 stages.append(m)
-    return JobMetrics(job_ids, tuple(stages), "tracker")
+    return JobMetrics(tuple(job_ids), tuple(stages), "tracker")
+
+
+def metrics_for_groups(sc, groups: dict, with_tasks: bool = False, wait_s: float = 3.0) -> dict:
+    """``{key: JobMetrics}`` for ``{key: job ids}``, with a handful of REST calls in all
+    (one settle poll over every job, one stage list), however many groups there are."""
+    groups = {k: tuple(sorted(v)) for k, v in groups.items()}
+    every = sorted({j for ids in groups.values() for j in ids})
+    out = {k: JobMetrics((), (), "none") for k, ids in groups.items() if not ids}
+    if not every:
+        return out
+    base = rest_base(sc)
+    if base is not None:
+        try:
+            jobs = {j["jobId"]: j for j in _settled(base, every, wait_s)}
+            attempts: dict[int, dict] = {}
+            for st in _get(f"{base}/stages?details=false"):
+                sid = st.get("stageId")
+                if sid not in attempts or st.get("attemptId", 0) > attempts[sid].get("attemptId", 0):
+                    attempts[sid] = st
+            for key, ids in groups.items():
+                if not ids:
+                    continue
+                sids = sorted({s for jid in ids for s in jobs.get(jid, {}).get("stageIds", [])})
+                stages = [_stage_metrics(base, attempts[sid], with_tasks) for sid in sids if sid in attempts
+                          and attempts[sid].get("status") not in ("SKIPPED", "PENDING")]
+                out[key] = JobMetrics(ids, tuple(stages), "rest")
+            return out
+        except Exception:
+            pass
+    for key, ids in groups.items():
+        if ids:
+            out[key] = _from_tracker(sc, ids)
+    return out
+
+
+def job_metrics(sc, job_ids, with_tasks: bool = False, wait_s: float = 3.0) -> JobMetrics:
+    """Metrics of the stages that ``job_ids`` ran (skipped stages left out)."""
+    return metrics_for_groups(sc, {0: job_ids}, with_tasks, wait_s)[0]
+
+
+def _stage_from_rest(base: str, sid: int, with_tasks: bool) -> StageMetrics | None:
+    attempts = _get(f"{base}/stages/{sid}?details=false")
+    if not attempts:
+        return None
+    return _stage_metrics(base, max(attempts, key=lambda a: a.get("attemptId", 0)), with_tasks)
+
+
+def sql_for_groups(sc, groups: dict, wait_s: float = 3.0) -> dict:
+    """``{key: [SQL execution]}`` (plan text, operators with row counts, edges) for
+    ``{key: job ids}``: one settle poll in all, then one call per execution."""
+    out = {k: [] for k in groups}
+    base = rest_base(sc)
+    every = sorted({j for ids in groups.values() for j in ids})
+    if base is None or not every:
+        return out
+    try:
+        jobs = {j["jobId"]: j for j in _settled(base, every, wait_s)}
+        cache: dict[int, dict] = {}
+        for key, ids in groups.items():
+            wanted = set(ids)
+            for eid in sorted(_execution_ids([jobs[j] for j in ids if j in jobs])):
+                if eid not in cache:
+                    cache[eid] = _get(f"{base}/sql/{eid}?details=true&planDescription=true")
+                e = cache[eid]
+                ran = (set(e.get("successJobIds", [])) | set(e.get("failedJobIds", []))
+                       | set(e.get("runningJobIds", [])))
+                if ran & wanted or not ran:
+                    out[key].append(e)
+    except Exception:
+        return out
+    return out
 
 
 def sql_executions(sc, job_ids, wait_s: float = 3.0) -> list[dict]:
     """SQL executions (plan text, operators with row counts, edges) that ran ``job_ids``."""
-    base = rest_base(sc)
-    if base is None or not job_ids:
-        return []
-    wanted = set(job_ids)
-    out = []
-    try:
-        ids = _execution_ids(_settled(base, tuple(job_ids), wait_s))
-        for eid in sorted(ids):
-            e = _get(f"{base}/sql/{eid}?details=true&planDescription=true")
-            ran = set(e.get("successJobIds", [])) | set(e.get("failedJobIds", [])) | set(e.get("runningJobIds", []))
-            if ran & wanted or not ran:
-                out.append(e)
-    except Exception:
-        return out
-    return out
+    return sql_for_groups(sc, {0: tuple(job_ids)}, wait_s)[0]
 
 
 def app_stage_ids(sc) -> list[int]:

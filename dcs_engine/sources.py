@@ -128,11 +128,13 @@ def read_base(spark, spec: SourceSpec):
     return df
 
 
-def load(spark, spec: SourceSpec):
-    """The source's DataFrame with ``where`` and ``columns`` applied (lazily)."""
+def load(spark, spec: SourceSpec, base=None):
+    """The source's DataFrame with ``where`` and ``columns`` applied (lazily).
+
+    ``base``: the source already read by :func:`read_base` (saves reading it again)."""
     from .triage import innermost_message
 
-    df = read_base(spark, spec)
+    df = read_base(spark, spec) if base is None else base
     if spec.where.strip():
         try:
             df = df.where(spec.where)
@@ -140,7 +142,7 @@ def load(spark, spec: SourceSpec):
         except Exception as exc:
             raise SourceError(f"where clause {spec.where!r}", expected="a SQL condition on the source's columns",
                               found=innermost_message(exc),
-                              fix="columns are: " + ", ".join(read_base(spark, spec).columns)) from None
+                              fix="columns are: " + ", ".join((base or read_base(spark, spec)).columns)) from None
     if spec.columns:
         missing = [c for c in spec.columns if c not in df.columns]
         if missing:

@@ -202,6 +202,9 @@ class SparkManager:
                 found=innermost_message(exc),
                 fix="check the master URL and the extra conf on the Connection page") from exc
         spark.sparkContext.setLogLevel("ERROR")
+        from .metrics import prime
+
+        prime(spark.sparkContext)
         return spark
 
     def stop(self) -> None:

@@ -141,7 +141,7 @@ def from_reference(ref: str) -> UserFunction:
         if parent not in sys.path:
             sys.path.insert(0, parent)
         if mod_name in sys.modules and getattr(sys.modules[mod_name], "__file__", None) not in (None, str(path)):
-            raise UserCodeError(f"file {target!r}", expected=f"a module name not already in use",
+            raise UserCodeError(f"file {target!r}", expected="a module name not already in use",
                                 found=f"module '{mod_name}' is already loaded from "
                                       f"{sys.modules[mod_name].__file__}",
                                 fix="rename your file so it does not shadow another module")

@@ -18,12 +18,12 @@ from ..demo_jobs import ALL_PAIRS_JOB
 from ..errors import JobCancelled, ParameterError
 from ..fit import fit_loglog
 from ..ladder import fractioner, parse_fractions
-from ..metrics import job_ids_for_tag, job_metrics, sql_executions
+from ..metrics import job_ids_for_tag, metrics_for_groups, prime, sql_for_groups
 from ..plancheck import exploding_joins, plan_flags
 from ._common import user_function
 from ..registry import Param, Technique
 from ..results import md_table
-from ..sources import SourceSpec, load
+from ..sources import SourceSpec
 from ..userjob import load_job, run_job
 
 MIN_TASK_WORK_S = 0.1  # steps with less task time than this above the fixed part are not fitted
@@ -178,15 +178,20 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
     from ..triage import triage_exception
 
     sc = spark.sparkContext
+    prime(sc)  # a no-op when the session already did it
     fr = fractioner(spark, spec, method, seed)
     run_id = uuid.uuid4().hex[:8]
-    full_rows = load(spark, spec).count()
+    full_rows = fr.full().count()
 
-    # The fixed cost: the same job on a near-empty input, which also warms up workers.
+    # The fixed cost: the same job on a near-empty input, which also warms up workers.  With
+    # whole files that is the first rows of the first step's files; with ``sample`` a tiny sample,
+    # since every sampled step pays for the full scan.  Run it twice: the first run starts Python
+    # workers and compiles code, the second is the overhead.
     base_df, base_frac = fr.frame(fractions[0])
-    tiny = min(1.0, BASELINE_ROWS / max(1.0, full_rows * base_frac))
-    tiny_df = base_df.sample(fraction=tiny, seed=seed)
-    # Run it twice: the first run starts Python workers and compiles code, the second is the overhead.
+    if fr.method == "files":
+        tiny_df = base_df.limit(BASELINE_ROWS)
+    else:
+        tiny_df = base_df.sample(fraction=min(1.0, BASELINE_ROWS / max(1.0, full_rows * base_frac)), seed=seed)
     times, base_err, base_jobs = [], None, ()
     for k in range(1 + max(1, repeats)):
         secs, _, base_err, base_jobs = _run_step(spark, fn, tiny_df, f"dcs-ladder-{run_id}-base{k}",
@@ -195,15 +200,9 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
             break
         times.append(secs)
     overhead = 0.0 if base_err is not None or len(times) < 2 else min(times[1:])
-    # The fixed part of the task time too (task start, Python workers), from the last overhead run.
-    overhead_work = (job_metrics(sc, base_jobs).run_time_s or 0.0) if overhead else 0.0
 
-    steps: list[Step] = []
-    flags: dict[str, str] = {}
-    exploding: dict[str, tuple[str, int, int]] = {}
-    failed = None
-    failure = fix = ""
-    metrics_source = "none"
+    # Run the steps back to back; their metrics are read afterwards, in one go.
+    ran = []   # (fraction, df, actual, seconds, output, error, jobs)
     for i, frac in enumerate(fractions):
         df, actual = fr.frame(frac)
         seconds, out, err, jobs = _run_step(spark, fn, df, f"dcs-ladder-{run_id}-{i}",
@@ -211,12 +210,31 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
         for r in range(1, repeats):  # the fastest of several runs is the least disturbed one
             if err is not None or (budget_s and seconds > budget_s):
                 break
-            again, out, err, jobs = _run_step(spark, fn, df, f"dcs-ladder-{run_id}-{i}-{r}",
-                                              f"ladder step {i + 1}/{len(fractions)}: {frac:.0%} (again)")
-            seconds = min(seconds, again)
-        m = job_metrics(sc, jobs)
+            again, out, err, jobs2 = _run_step(spark, fn, df, f"dcs-ladder-{run_id}-{i}-{r}",
+                                               f"ladder step {i + 1}/{len(fractions)}: {frac:.0%} (again)")
+            if again < seconds:
+                seconds, jobs = again, jobs2
+        ran.append((frac, df, actual, seconds, out, err, jobs))
+        if err is not None or (budget_s and seconds > budget_s):
+            break
+
+    groups = {"base": base_jobs if overhead else ()}
+    groups.update({i: r[6] for i, r in enumerate(ran)})
+    metrics = metrics_for_groups(sc, groups)
+    executions = sql_for_groups(sc, {i: r[6] for i, r in enumerate(ran)})
+    # The fixed part of the task time too (task start, Python workers), from the last overhead run.
+    overhead_work = (metrics["base"].run_time_s or 0.0) if overhead else 0.0
+
+    steps: list[Step] = []
+    flags: dict[str, str] = {}
+    exploding: dict[str, tuple[str, int, int]] = {}
+    failed = None
+    failure = fix = ""
+    metrics_source = "none"
+    for i, (frac, df, actual, seconds, out, err, jobs) in enumerate(ran):
+        m = metrics[i]
         metrics_source = m.source
-        execs = sql_executions(sc, jobs)
+        execs = executions[i]
         for e in execs:
             for f in plan_flags(e.get("planDescription", "")):
                 flags[f.operator] = f.meaning
