@@ -95,3 +95,45 @@ def local_exponent(f, n1: float, n2: float) -> float:
     """The average log-log slope of a cost function ``f`` between ``n1`` and ``n2``
     (e.g. about 1.06 for n*log(n) around ten million rows)."""
     return (math.log(f(n2)) - math.log(f(n1))) / (math.log(n2) - math.log(n1))
+
+
+def fit_offset_power(rows, seconds, floor: float = 0.0, grid: int = 400) -> PowerFit:
+    """Fit ``t = a + c * rows**b`` with the fixed part ``a`` estimated from the points.
+
+    A near-empty run measures only the cost every job pays; a step of real data pays
+    more fixed work that does not grow with its rows (one task per key group, per
+    file, a full scan when steps are samples), and when that is left in, the growth
+    looks flatter than it is.  ``a`` is searched between ``floor`` and the smallest
+    time (whose step keeps at least 0.1% of it as growing work); for each candidate
+    the exponent comes from least squares on the log-log line, and the ``a`` with the
+    smallest squared error wins.  Needs 3 points; the standard error counts ``a`` as a
+    fitted parameter (n - 3 degrees of
+    freedom) and is None with exactly 3 points.
+    """
+    pts = [(float(r), float(s)) for r, s in zip(rows, seconds) if r and s and r > 0 and s > 0]
+    if len({r for r, _ in pts}) < 3:
+        raise ParameterError("growth fit", expected="at least 3 steps with different row counts and time > 0",
+                             found=f"{len({r for r, _ in pts})} distinct step(s)",
+                             fix="use more fractions (e.g. 0.01, 0.1, 0.2, 0.4)")
+    least = min(s for _, s in pts)
+    lo = max(0.0, min(floor, 0.5 * least))
+    best = None
+    for i in range(grid + 1):
+        # log-spaced towards the smallest time, where the fit is most sensitive to ``a``:
+        # the smallest step keeps from 100% down to 0.1% of its time as growing work
+        a = lo + (least - lo) * (1.0 - 10.0 ** (-3.0 * i / grid))
+        fit = fit_loglog([r for r, _ in pts], [s for _, s in pts], a)
+        sse = sum((math.log(s - a) - fit.log_coef - fit.exponent * math.log(r)) ** 2 for r, s in pts)
+        if best is None or sse < best[0] - 1e-15:
+            best = (sse, a, fit)
+    sse, a, fit = best
+    xs = [math.log(r) for r, _ in pts]
+    mx = sum(xs) / len(xs)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    dof = len(pts) - 3
+    if dof >= 1 and sxx > 0:
+        se = math.sqrt(sse / dof / sxx)
+        half = t95(dof) * se
+        return PowerFit(fit.exponent, fit.log_coef, se, fit.exponent - half, fit.exponent + half, fit.r2,
+                        len(pts), overhead_s=a)
+    return PowerFit(fit.exponent, fit.log_coef, None, None, None, fit.r2, len(pts), overhead_s=a)

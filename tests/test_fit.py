@@ -50,3 +50,18 @@ def test_t_table_and_local_exponent():
     assert t95(1) == 12.706 and t95(11) == 2.228 and t95(1000) == 1.96
     assert local_exponent(lambda n: n * math.log(n), 1e5, 4e6) == pytest.approx(1.0 + 1 / math.log(6.3e5), abs=0.01)
     assert local_exponent(lambda n: n * n, 10, 1000) == pytest.approx(2.0)
+
+
+def test_offset_power_finds_the_fixed_part_and_the_growth():
+    from dcs_engine.fit import fit_offset_power
+
+    rows = [5e5, 2e6, 4e6, 8e6]
+    for b in (1.0, 2.0):
+        secs = [0.3 + 2.0 * (r / 8e6) ** b for r in rows]
+        fit = fit_offset_power(rows, secs)
+        assert fit.exponent == pytest.approx(b, abs=0.01)
+        assert fit.overhead_s == pytest.approx(0.3, abs=0.01)
+        # the plain fit with no overhead taken off sees a flatter curve
+        assert fit_loglog(rows, secs).exponent < b - 0.1
+    with pytest.raises(ParameterError, match="at least 3 steps"):
+        fit_offset_power([1, 2], [1.0, 2.0])

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..demo_jobs import ALL_PAIRS_JOB
 from ..errors import JobCancelled, ParameterError
-from ..fit import fit_loglog
+from ..fit import fit_loglog, fit_offset_power
 from ..ladder import fractioner, parse_fractions
 from ..metrics import job_ids_for_tag, metrics_for_groups, prime, sql_for_groups
 from ..plancheck import exploding_joins, plan_flags
@@ -70,6 +70,7 @@ class ScaleResult:
     metrics_source: str
     outcome: str
     fit_note: str = ""
+    overhead_work_s: float = 0.0   # summed task time of the near-empty run
 
     @property
     def headline(self) -> str:
@@ -279,20 +280,37 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
         usable, fit_overhead = ok, 0.0
         fit_note = "fitted on raw step times (too few steps clear the fixed overhead): a lower bound of the growth"
     # Prefer the work done (summed task time) to wall time: a small step cannot keep every core
-    # busy, so its wall time understates the work and flattens the fitted growth.
-    worked = [s for s in ok if s.work_s is not None and s.work_s - overhead_work >= MIN_TASK_WORK_S]
-    by_work = len(worked) >= 2 and len(worked) >= len(usable)
-    if by_work:
+    # busy, so its wall time understates the work and flattens the fitted growth.  With three
+    # steps or more, the fixed part of that work is fitted too (see fit_offset_power): the
+    # near-empty run cannot see fixed work that comes with real data (a task per key group,
+    # the per-file set-up), and taking off too little or too much bends the curve.
+    worked = [s for s in ok if s.work_s is not None and s.work_s > 0]
+    three = len({s.rows for s in worked}) >= 3 and worked[-1].work_s >= MIN_TASK_WORK_S
+    by_work = three or (len([s for s in worked if s.work_s - overhead_work >= MIN_TASK_WORK_S]) >= 2
+                        and len(worked) >= len(usable))
+    if by_work and not three:
+        usable = [s for s in worked if s.work_s - overhead_work >= MIN_TASK_WORK_S]
+    elif three:
         usable = worked
-        fit_note = ("fitted on summed task time (the work done), which does not depend on how many cores "
-                    "a step could use; the prediction scales the last step's wall time")
     used = {id(s) for s in usable}
     exponent = stderr = lo = hi = r2 = predicted = None
     if len(usable) >= 2:
         if by_work:
-            fit = fit_loglog([s.rows for s in usable], [s.work_s for s in usable], overhead_work)
-            last = usable[-1]
-            predicted = overhead + max(0.0, last.seconds - overhead) * (full_rows / max(1, last.rows)) ** fit.exponent
+            if three:
+                fit = fit_offset_power([s.rows for s in usable], [s.work_s for s in usable])
+                # wall time = work spread over the cores, as well as the best-spread step managed
+                spread = max(s.work_s / max(1e-3, s.seconds - overhead) for s in usable)
+                spread = max(1.0, min(float(sc.defaultParallelism), spread))
+                predicted = overhead + fit.predict(full_rows) / spread
+                fit_note = (f"fitted on summed task time (the work done, whatever the cores a step could use) as "
+                            f"a fixed {fit.overhead_s:.2f} s plus a part that grows with rows; the prediction "
+                            f"spreads the predicted work over {spread:.1f} cores, as the best step did")
+            else:
+                fit = fit_loglog([s.rows for s in usable], [s.work_s for s in usable], overhead_work)
+                fit_note = ("fitted on summed task time (the work done) above the near-empty run's; the "
+                            "prediction scales the last step's wall time")
+                last = usable[-1]
+                predicted = overhead + max(0.0, last.seconds - overhead) * (full_rows / max(1, last.rows)) ** fit.exponent
         else:
             fit = fit_loglog([s.rows for s in usable], [s.seconds for s in usable], fit_overhead)
             predicted = fit.predict(full_rows)
@@ -309,7 +327,7 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
         full_rows=full_rows, threshold=threshold, exponent=exponent, stderr=stderr, ci_low=lo, ci_high=hi, r2=r2,
         predicted_full_s=predicted, plan_flags=tuple(sorted(flags.items())), exploding=tuple(exploding.values()),
         failed_step=failed, failure=failure, failure_fix=fix, metrics_source=metrics_source, outcome=outcome,
-        fit_note=fit_note)
+        fit_note=fit_note, overhead_work_s=overhead_work)
 
 
 def run(spark, params: dict) -> ScaleResult:
