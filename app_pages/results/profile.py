@@ -20,10 +20,16 @@ def render(result) -> None:
     if result.comparisons:
         st.dataframe(pd.DataFrame(list(result.comparisons), columns=["comparison", "literal shape", "column shapes"]),
                      hide_index=True)
+    if getattr(result, "malformed_records", None):
+        st.warning(f"{result.malformed_records:,} JSON line(s) could not be parsed (see `_corrupt_record`)")
+    json = any(getattr(c, "json_types", ()) for c in result.columns)
     st.dataframe(pd.DataFrame(
-        [(c.name, c.spark_type, ", ".join(c.python_types), c.nulls, c.distinct_shapes,
-          ", ".join(f"{k} {n:,}" for k, n in c.kinds), cell(c.min, 60), cell(c.max, 60)) for c in result.columns],
-        columns=["column", "type", "python types", "nulls", "shapes", "looks like", "min", "max"]), hide_index=True)
+        [(c.name, c.spark_type, ", ".join(c.python_types))
+         + ((", ".join(f"{k} {n:,}" for k, n in c.json_types),) if json else ())
+         + (c.nulls, c.distinct_shapes, ", ".join(f"{k} {n:,}" for k, n in c.kinds), cell(c.min, 60),
+            cell(c.max, 60)) for c in result.columns],
+        columns=["column", "type", "python types"] + (["JSON types in the records"] if json else [])
+        + ["nulls", "shapes", "looks like", "min", "max"]), hide_index=True)
     for c in result.columns:
         with st.expander(f"{c.name}: {c.distinct_shapes} shape(s)"):
             st.dataframe(pd.DataFrame(

@@ -10,11 +10,13 @@ count the filter would give with the literal rewritten in the column's shape
 (``'2017-05-19'`` -> ``'20170519'``), the talk's fix.
 
 One pass, one job: ``mapInArrow`` hands each task Arrow batches; per batch
-and column, pyarrow computes the shapes (vectorised regular expressions) and
-groups by shape (count, rows passing the filter, min/max); each task sends one
-small pickled summary and the driver merges them.  The filter flags are
+and column, numpy/pyarrow compute the shapes and group by shape (count, rows
+passing the filter, min/max) -- integers from their sign and digit count, columns
+with repeated values through their dictionary (only distinct values are shaped),
+the rest row by row (see :func:`dcs_engine.shapes.profile_task`); each task sends
+one small pickled summary and the driver merges them.  The filter flags are
 computed by Spark in the same scan.  ``sample`` < 1 profiles a random sample.
-Numeric min/max go through float64 (exact up to 2**53).
+Integer min/max are exact; other numeric min/max go through float64.
 
 Outcome ``variance_found`` when at least one *finding* holds:
 
@@ -26,7 +28,13 @@ Outcome ``variance_found`` when at least one *finding* holds:
   ANSI cast of ``'one'`` to a number); the profile then runs without it;
 - ``mixed_kinds``: the non-null values of a string column look like more
   than one kind (e.g. numbers and text, or yyyyMMdd and yyyy-MM-dd dates) --
-  what a JSON field holding str and int becomes once Spark infers "string".
+  what a JSON field holding str and int becomes once Spark infers "string";
+- ``mixed_json_types`` (JSON files): a field's records hold more than one JSON type (e.g.
+  string and integer), counted per record: :func:`json_frame` reads the fields Spark infers
+  as string as VARIANT in the same scan, so each record's token type survives
+  (``ColumnProfile.json_types``: string, integer, decimal, boolean, object, array, null,
+  missing).  Integer and decimal together are not a finding (Spark reads both as a number).
+  Without VARIANT support the profile reads the typed columns only, without JSON types.
 
 Otherwise ``uniform``.  Integers of different lengths, or text of different
 lengths, are one kind and not a finding.
@@ -71,6 +79,9 @@ class ColumnProfile:
     kinds: tuple[tuple[str, int], ...]     # what the non-null values look like, with counts
     min: object
     max: object
+    # JSON sources: how the records spell this field (string, integer, decimal, boolean, object, array,
+    # null, missing; "null or missing" where Spark's typed read cannot tell them apart), with counts
+    json_types: tuple[tuple[str, int], ...] = ()
 
     @property
     def non_null(self) -> int:
@@ -99,6 +110,7 @@ class ProfileReport:
     elapsed_s: float
     outcome: str
     filter_error: str = ""
+    malformed_records: int | None = None   # JSON sources: lines Spark could not parse (_corrupt_record)
 
     def column(self, name: str) -> ColumnProfile:
         for c in self.columns:
@@ -120,11 +132,16 @@ class ProfileReport:
             out.append(md_table(["rows", "count"], self._count_rows()))
             out.append("")
         out += [f"- **{f.kind}** `{f.column}`: {f.text}" for f in self.findings]
+        if self.malformed_records:
+            out.append(f"- {self.malformed_records:,} JSON line(s) could not be parsed (see `_corrupt_record`)")
+        json = any(c.json_types for c in self.columns)
         out += ["", md_table(
-            ["column", "type", "python", "nulls", "shapes", "top shapes", "looks like", "min", "max"],
-            [(c.name, c.spark_type, ", ".join(c.python_types), c.nulls, c.distinct_shapes,
-              ", ".join(f"{s.shape} ({s.count:,})" for s in c.shapes if s.shape is not None)[:80],
-              ", ".join(f"{k} {n:,}" for k, n in c.kinds), c.min, c.max) for c in self.columns], width=40)]
+            ["column", "type", "python"] + (["json types"] if json else []) +
+            ["nulls", "shapes", "top shapes", "looks like", "min", "max"],
+            [(c.name, c.spark_type, ", ".join(c.python_types)) + ((json_types_text(c.json_types),) if json else ())
+             + (c.nulls, c.distinct_shapes,
+                ", ".join(f"{s.shape} ({s.count:,})" for s in c.shapes if s.shape is not None)[:80],
+                ", ".join(f"{k} {n:,}" for k, n in c.kinds), c.min, c.max) for c in self.columns], width=40)]
         return "\n".join(out)
 
     def _count_rows(self):
@@ -132,6 +149,61 @@ class ProfileReport:
         if self.suggested_where:
             rows.append((f"where {self.suggested_where}", self.rows_in_suggested))
         return rows
+
+
+def json_types_text(types) -> str:
+    return ", ".join(f"{k} {n:,}" for k, n in types)
+
+
+# -- JSON sources: token types through Spark's VARIANT ---------------------------------
+VARIANT_PREFIX = "__dcs_v"
+CORRUPT = "_corrupt_record"
+JSON_OF_SPARK = {"bigint": "integer", "int": "integer", "smallint": "integer", "tinyint": "integer",
+                 "double": "decimal", "float": "decimal", "boolean": "boolean", "struct": "object",
+                 "array": "array", "map": "object", "string": "string"}
+
+
+def json_frame(spark, path: str, schema):
+    """The JSON files at ``path`` read in one scan with string fields as VARIANT, or None.
+
+    ``schema`` is Spark's inferred schema.  A field Spark infers as string is where records
+    disagree (str in some, int in others): it is read as VARIANT, so each record's token type
+    survives.  The frame keeps the typed columns by name (a string field is the VARIANT cast to
+    string; Spark computes it only if the where clause uses it) and adds one hidden VARIANT
+    column per string field.  Returns ``(frame, {field: hidden column})``; None when this Spark
+    has no VARIANT (the profile then reads the typed columns only).
+    """
+    try:
+        from pyspark.sql import functions as F
+        from pyspark.sql import types as T
+
+        strings = [f.name for f in schema.fields if isinstance(f.dataType, T.StringType) and f.name != CORRUPT]
+        if not strings:
+            return None
+        read_schema = T.StructType([T.StructField(f.name, T.VariantType(), True) if f.name in strings else f
+                                    for f in schema.fields])
+        raw = spark.read.schema(read_schema).json(path)
+        hidden = {name: f"{VARIANT_PREFIX}{i}" for i, name in enumerate(strings)}
+        frame = raw.select(*[F.col(f"`{f.name}`").cast("string").alias(f.name) if f.name in hidden
+                             else F.col(f"`{f.name}`") for f in schema.fields],
+                           *[F.col(f"`{name}`").alias(h) for name, h in hidden.items()])
+        _ = frame.schema  # analysis: fails here if VARIANT is not supported
+        return frame, hidden
+    except Exception:  # noqa: BLE001 -- any failure: profile the typed columns as before
+        return None
+
+
+def _json_types(field_, counts, rows, nulls) -> tuple[tuple[str, int], ...]:
+    if counts is not None:
+        return tuple((name, int(n)) for name, n in sorted(zip(shapes.JSON_TYPES, counts), key=lambda kv: -kv[1])
+                     if n)
+    if field_.name == CORRUPT:
+        return ()
+    dt = field_.dataType
+    name = JSON_OF_SPARK.get(dt.simpleString()) or JSON_OF_SPARK.get(dt.typeName()) or dt.simpleString()
+    if dt.typeName() == "decimal":
+        name = "decimal"
+    return tuple((k, n) for k, n in ((name, rows - nulls), ("null or missing", nulls)) if n)
 
 
 # -- the one pass ----------------------------------------------------------------
@@ -162,8 +234,12 @@ def _literal_variants(where: str) -> str:
     return "" if out == where else out
 
 
-def _one_pass(df, fields, where: str, alt_where: str, top: int) -> list[dict]:
-    """One job: tasks tally (column, shape) groups over Arrow batches; the driver merges them."""
+def _one_pass(df, fields, where: str, alt_where: str, top: int, variants=None) -> tuple[list[dict], list]:
+    """One job: tasks tally (column, shape) groups over Arrow batches; the driver merges them.
+
+    ``variants`` maps a field to its hidden VARIANT column (JSON sources): that column is sent
+    instead, and the tasks also count its JSON token types.  Returns the groups and, per field,
+    the JSON type counts (None for fields without a VARIANT column)."""
     import pickle
 
     from pyspark.sql import functions as F
@@ -171,15 +247,20 @@ def _one_pass(df, fields, where: str, alt_where: str, top: int) -> list[dict]:
     def flag(clause):
         return F.coalesce(F.expr(clause), F.lit(False)).cast("long") if clause else F.lit(1).cast("long")
 
-    kinds = [_task_kind(f) for f in fields]
-    data = df.select(*[F.col(f"`{f.name}`") for f in fields], flag(where).alias("__dcs_w"),
+    variants = variants or {}
+    kinds = ["json" if f.name in variants else _task_kind(f) for f in fields]
+    data = df.select(*[F.col(f"`{variants.get(f.name, f.name)}`") for f in fields], flag(where).alias("__dcs_w"),
                      flag(alt_where).alias("__dcs_w2"))
     shapes.register_by_value()
     merged = [dict() for _ in fields]
+    json_counts = [[0] * len(shapes.JSON_TYPES) if f.name in variants else None for f in fields]
     for row in data.mapInArrow(shapes.profile_task(kinds), "groups binary").collect():
-        for j, groups in enumerate(pickle.loads(row[0])):
+        blob = pickle.loads(row[0])
+        for j, groups in enumerate(blob["groups"]):
             for key, g in groups.items():
                 shapes.merge_groups(merged[j], key, g)
+            if json_counts[j] is not None:
+                json_counts[j] = [a + b for a, b in zip(json_counts[j], blob["json"][j])]
     out = []
     for j, groups in enumerate(merged):
         ordered = sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[0] is None, kv[0] or ""))
@@ -195,7 +276,7 @@ def _one_pass(df, fields, where: str, alt_where: str, top: int) -> list[dict]:
                 continue
             out.append(dict(col, c=j, s=key, rank=rank, cnt=g[0], wcnt=g[1], w2cnt=g[2], vmin=g[3], vmax=g[4],
                             nmin=g[5], nmax=g[6], boolish=g[7]))
-    return out
+    return out, json_counts
 
 
 def _kind(shape, vmin, vmax, boolish, cnt, spark_type) -> str:
@@ -211,7 +292,7 @@ def _kind(shape, vmin, vmax, boolish, cnt, spark_type) -> str:
     return kind
 
 
-def _column(i, field_, groups, top) -> ColumnProfile:
+def _column(i, field_, groups, top, json_counts=None, json_source=False) -> ColumnProfile:
     spark_type = field_.dataType.simpleString()
     g0 = groups[0] if groups else None
     rows = int(g0["total"]) if g0 else 0
@@ -240,7 +321,7 @@ def _column(i, field_, groups, top) -> ColumnProfile:
         lo, hi = (g0["col_vmin"], g0["col_vmax"]) if g0 is not None else (None, None)
     return ColumnProfile(field_.name, spark_type, nulls, rows, python_types, tuple(shape_list),
                          int(g0["nshapes"]) if g0 else 0, tuple(sorted(kinds.items(), key=lambda kv: -kv[1])),
-                         lo, hi)
+                         lo, hi, _json_types(field_, json_counts, rows, nulls) if json_source else ())
 
 
 def _findings(columns, comparisons_in) -> tuple[list[Finding], list[tuple[str, str, str]]]:
@@ -276,17 +357,26 @@ def _findings(columns, comparisons_in) -> tuple[list[Finding], list[tuple[str, s
         if col.spark_type == "string" and len(real) > 1:
             findings.append(Finding("mixed_kinds", col.name, "values look like " + ", ".join(
                 f"{k} ({n:,})" for k, n in real)))
-    order = {"filter_fails": 0, "literal_shape": 0, "mixed_kinds": 1, "nulls": 2}
+        present = [(k, n) for k, n in col.json_types if k not in ("null", "missing", "null or missing")]
+        # integer and decimal tokens both become one Spark number type: not a surprise for the code
+        if len({"number" if k in ("integer", "decimal") else k for k, _ in present}) > 1:
+            findings.append(Finding("mixed_json_types", col.name, "the JSON records hold " + ", ".join(
+                f"{k} ({n:,})" for k, n in present) + f"; Spark reads them all as {col.spark_type}"))
+    order = {"filter_fails": 0, "literal_shape": 0, "mixed_json_types": 1, "mixed_kinds": 1, "nulls": 2}
     findings.sort(key=lambda f: order[f.kind])
     return findings, comparisons
 
 
 def profile_df(df, *, where: str = "", sample: float = 1.0, seed: int = 42, top: int = 10,
-               columns=(), source: str = "DataFrame") -> ProfileReport:
+               columns=(), source: str = "DataFrame", variants=None, json_source: bool = False) -> ProfileReport:
     """Profile ``df`` (the data BEFORE ``where``); compare ``where``'s literals with the data.
 
     ``columns``: profile only these (the filter may still use the others).
+    ``variants`` / ``json_source``: from :func:`json_frame` for JSON files (adds ``json_types``).
     """
+    variants = variants or {}
+    hidden = set(variants.values())
+    names = [c for c in df.columns if c not in hidden]
     if not 0 < sample <= 1:
         raise ParameterError("sample fraction", expected="a fraction above 0 and at most 1", found=repr(sample),
                              fix="use 1 for all rows, or e.g. 0.01 for a 1% sample")
@@ -298,19 +388,19 @@ def profile_df(df, *, where: str = "", sample: float = 1.0, seed: int = 42, top:
             from ..triage import innermost_message
 
             raise SourceError(f"where clause {where!r}", expected="a SQL condition on the source's columns",
-                              found=innermost_message(exc), fix="columns are: " + ", ".join(df.columns)) from None
+                              found=innermost_message(exc), fix="columns are: " + ", ".join(names)) from None
     start = time.perf_counter()
     data = df.sample(fraction=sample, seed=seed) if sample < 1 else df
     alt = _literal_variants(where) if where else ""
     wanted = set(columns or ())
-    missing = sorted(wanted - set(df.columns))
+    missing = sorted(wanted - set(names))
     if missing:
-        raise SourceError(f"column {missing[0]!r}", expected="one of " + ", ".join(df.columns),
+        raise SourceError(f"column {missing[0]!r}", expected="one of " + ", ".join(names),
                           found=repr(missing[0]), fix="pick columns that exist in the source")
-    fields = [f for f in df.schema.fields if not wanted or f.name in wanted]
+    fields = [f for f in df.schema.fields if f.name not in hidden and (not wanted or f.name in wanted)]
     filter_error = ""
     try:
-        rows = _one_pass(data, fields, where, alt, top) if fields else []
+        rows, jcounts = _one_pass(data, fields, where, alt, top, variants) if fields else ([], [])
     except Exception as exc:
         if not where:
             raise
@@ -319,13 +409,15 @@ def profile_df(df, *, where: str = "", sample: float = 1.0, seed: int = 42, top:
 
         filter_error = innermost_message(exc)
         alt = ""
-        rows = _one_pass(data, fields, "", "", top) if fields else []
+        rows, jcounts = _one_pass(data, fields, "", "", top, variants) if fields else ([], [])
     per_col: dict[int, list] = {}
     for r in rows:
         per_col.setdefault(r["c"], []).append(r)
     for groups in per_col.values():
         groups.sort(key=lambda g: g["rank"])
-    profiles = [_column(i, f, per_col.get(i, []), top) for i, f in enumerate(fields)]
+    json_source = json_source or bool(variants)
+    profiles = [_column(i, f, per_col.get(i, []), top, jcounts[i], json_source) for i, f in enumerate(fields)]
+    corrupt = [c for c in profiles if c.name == CORRUPT] if json_source else []
     total = profiles[0].rows if profiles else 0
     g0 = per_col.get(0, [None])[0]
     in_filter = None if (filter_error or not where) else (int(g0["wtotal"] or 0) if g0 else 0)
@@ -339,7 +431,7 @@ def profile_df(df, *, where: str = "", sample: float = 1.0, seed: int = 42, top:
         suggested_where=alt if alt_ok else "", rows_in_suggested=in_alt if alt_ok else None,
         sample=sample, columns=tuple(profiles), comparisons=tuple(comparisons), findings=tuple(findings),
         elapsed_s=time.perf_counter() - start, outcome="variance_found" if findings else "uniform",
-        filter_error=filter_error)
+        filter_error=filter_error, malformed_records=corrupt[0].non_null if corrupt else None)
 
 
 def run(spark, params: dict) -> ProfileReport:
@@ -348,8 +440,12 @@ def run(spark, params: dict) -> ProfileReport:
     spec = SourceSpec.from_dict(params["source"])
     load(spark, spec)  # checks the where clause and the columns, with the sources' messages
     base = read_base(spark, spec)
-    return profile_df(base, where=spec.where, sample=params["sample"], top=params["top"], columns=spec.columns,
-                      source=spec.describe())
+    json_source = spec.kind == "path" and spec.format in ("json", "jsonl")
+    found = json_frame(spark, spec.path.strip(), base.schema) if json_source and params.get("json_types", True) \
+        else None
+    frame, variants = found if found else (base, None)
+    return profile_df(frame, where=spec.where, sample=params["sample"], top=params["top"], columns=spec.columns,
+                      source=spec.describe(), variants=variants, json_source=json_source)
 
 
 TECHNIQUE = Technique(
@@ -364,6 +460,9 @@ TECHNIQUE = Technique(
         Param("sample", "float", default=1.0, min=0.0001, max=1.0, label="Sample fraction",
               help="1 profiles every row; 0.01 a 1% random sample"),
         Param("top", "int", default=10, min=1, max=100, label="Shapes shown per column"),
+        Param("json_types", "bool", default=True, label="JSON types per record",
+              help="JSON files: count each record's JSON type per field (string, integer, null, missing...); "
+                   "reads string fields as VARIANT, which makes the pass slower"),
     ),
     outcomes=('variance_found', 'uniform'),
     run=run,
