@@ -58,6 +58,12 @@ class JobMetrics:
         return None if ms is None else ms / 1000.0
 
     @property
+    def max_input_records(self) -> int | None:
+        """Input records of the stage that read the most (None when nothing was reported)."""
+        vals = [s.input_records for s in self.stages if s.input_records]
+        return max(vals) if vals else None
+
+    @property
     def num_tasks(self) -> int:
         return sum(s.num_tasks for s in self.stages)
 

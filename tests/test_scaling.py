@@ -67,6 +67,11 @@ def test_file_sources_are_cut_into_whole_files(spark, tmp_path):
     counts = [s.rows for s in res.steps]
     assert counts[-1] == 5000 and counts[0] < counts[1] < counts[2] and all(s.rows_exact for s in res.steps)
     assert res.steps[-1].input_bytes > res.steps[0].input_bytes > 0
+    # a global sort reads its input twice (range bounds, then the sort): rows still count once
+    sort = "def sort_all(df):\n    return df.orderBy('ts')\n"
+    res_sort = ladder(spark, source={"kind": "path", "path": out, "format": "parquet"}, code=sort,
+                      fractions="0.1, 0.5, 1.0")
+    assert [s.rows for s in res_sort.steps] == counts
     # forcing sample on the same path works too
     res2 = ladder(spark, source={"kind": "path", "path": out, "format": "parquet"}, code=LINEAR_JOB,
                   fractions="0.5", method="sample")

@@ -121,7 +121,10 @@ def _is_cancel(exc: BaseException) -> bool:
 
 
 def _rows_read(execs, operator: str) -> int | None:
-    """Largest "number of output rows" of the ``Sample`` (or ``Scan ...``) operators."""
+    """Largest "number of output rows" of the ``Sample`` (or ``Scan ...``) operators.
+
+    An operator's metric adds up every pass over it: a job that reads its input twice (a
+    global sort samples it for range bounds, then sorts it) shows twice the rows."""
     counts = []
     for e in execs:
         for n in e.get("nodes", []):
@@ -250,7 +253,9 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
         if fr.method == "sample" and frac < 1.0:
             measured = _rows_read(execs, "Sample")
         elif fr.method == "files" and not spec.where.strip():
-            measured = _rows_read(execs, "Scan ")
+            # the stage that read the most input records read every row of the step's files
+            # (a job may read them more than once, in several stages: the largest is the input)
+            measured = m.max_input_records or _rows_read(execs, "Scan ")
         if measured is not None:
             rows, exact = measured, True
         elif fr.method == "files":
@@ -285,7 +290,8 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
     # near-empty run cannot see fixed work that comes with real data (a task per key group,
     # the per-file set-up), and taking off too little or too much bends the curve.
     worked = [s for s in ok if s.work_s is not None and s.work_s > 0]
-    three = len({s.rows for s in worked}) >= 3 and worked[-1].work_s >= MIN_TASK_WORK_S
+    # ... provided the work measurably grew from the smallest step to the largest
+    three = len({s.rows for s in worked}) >= 3 and worked[-1].work_s - worked[0].work_s >= MIN_TASK_WORK_S
     by_work = three or (len([s for s in worked if s.work_s - overhead_work >= MIN_TASK_WORK_S]) >= 2
                         and len(worked) >= len(usable))
     if by_work and not three:
