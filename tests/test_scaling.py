@@ -66,6 +66,7 @@ def test_file_sources_are_cut_into_whole_files(spark, tmp_path):
     assert res.method == "files" and "whole input files" in res.method_note
     counts = [s.rows for s in res.steps]
     assert counts[-1] == 5000 and counts[0] < counts[1] < counts[2] and all(s.rows_exact for s in res.steps)
+    assert res.full_rows == 5000  # from the parquet footers, read on the driver
     assert res.steps[-1].input_bytes > res.steps[0].input_bytes > 0
     # a global sort reads its input twice (range bounds, then the sort): rows still count once
     sort = "def sort_all(df):\n    return df.orderBy('ts')\n"

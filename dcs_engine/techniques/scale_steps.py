@@ -185,7 +185,7 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
     prime(sc)  # a no-op when the session already did it
     fr = fractioner(spark, spec, method, seed)
     run_id = uuid.uuid4().hex[:8]
-    full_rows = fr.full().count()
+    full_rows = fr.full_rows()
 
     # The fixed cost: the same job on a near-empty input, which also warms up workers.  With
     # whole files that is the first rows of the first step's files; with ``sample`` a tiny sample,
