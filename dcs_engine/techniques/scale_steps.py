@@ -197,8 +197,13 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
     else:
         tiny_df = base_df.sample(fraction=min(1.0, BASELINE_ROWS / max(1.0, full_rows * base_frac)), seed=seed)
     times, base_err, base_jobs = [], None, ()
+    # The warm-up spreads its rows over every core, so that each task slot has its Python worker
+    # started (and pyarrow/pandas imported) before the steps: otherwise the first steps' task time
+    # carries those start-ups, at random.
+    warm_df = tiny_df.repartition(max(1, sc.defaultParallelism))
     for k in range(1 + max(1, repeats)):
-        secs, _, base_err, base_jobs = _run_step(spark, fn, tiny_df, f"dcs-ladder-{run_id}-base{k}",
+        secs, _, base_err, base_jobs = _run_step(spark, fn, warm_df if k == 0 else tiny_df,
+                                                 f"dcs-ladder-{run_id}-base{k}",
                                                  "ladder: warm-up" if k == 0 else "ladder: overhead")
         if base_err is not None:
             break
