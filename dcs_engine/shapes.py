@@ -10,8 +10,8 @@ number of shapes small on real data:
 - only the first :data:`MAX_LEN` characters are shaped; a longer value gets
   ``…`` appended.
 
-:func:`spark_shape` builds the same shape as a Spark column expression, so the
-profile computes it inside the JVM.  :func:`where_literals` reads a SQL
+:func:`arrow_shape` computes the same shapes over a pyarrow array (the profile's
+tasks use it).  :func:`where_literals` reads a SQL
 condition far enough to find ``column OP 'literal'`` comparisons (also
 ``literal OP column``, ``BETWEEN ... AND ...`` and ``IN (...)``).
 """
@@ -24,8 +24,7 @@ MAX_LEN = 40
 _DIGITS = "0123456789"
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _TABLE = str.maketrans(_DIGITS + _LETTERS, "9" * 10 + "a" * 52)
-# a maximal run of a/9 holding both; Java form (possessive, linear) and RE2/Python form
-_MIXED_RUN = r"(?<![a9])(?:a++9|9++a)[a9]*+"
+# a maximal run of a/9 holding both (RE2 and Python syntax)
 _MIXED_RUN_RE2 = r"[a9]*(?:a9|9a)[a9]*"
 _MIXED_RE = re.compile(_MIXED_RUN_RE2)
 
@@ -125,15 +124,6 @@ def _arrow_shape(arr):
     if any_long:
         head = pc.if_else(longer, pc.binary_join_element_wise(head, pa.scalar("…"), ""), head)
     return head, None
-
-
-def spark_shape(col):
-    """:func:`shape` as a Spark expression over a string column."""
-    from pyspark.sql import functions as F
-
-    head = F.translate(F.substring(col, 1, MAX_LEN), _DIGITS + _LETTERS, "9" * 10 + "a" * 52)
-    head = F.regexp_replace(head, _MIXED_RUN, "x")
-    return F.when(F.length(col) > MAX_LEN, F.concat(head, F.lit("…"))).otherwise(head)
 
 
 # -- what a shape looks like ------------------------------------------------

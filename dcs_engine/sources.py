@@ -137,12 +137,13 @@ def load(spark, spec: SourceSpec, base=None):
     df = read_base(spark, spec) if base is None else base
     if spec.where.strip():
         try:
-            df = df.where(spec.where)
-            df.schema  # force analysis so a bad clause fails here, with its name
+            filtered = df.where(spec.where)
+            filtered.schema  # force analysis so a bad clause fails here, with its name
         except Exception as exc:
             raise SourceError(f"where clause {spec.where!r}", expected="a SQL condition on the source's columns",
                               found=innermost_message(exc),
-                              fix="columns are: " + ", ".join((base or read_base(spark, spec)).columns)) from None
+                              fix="columns are: " + ", ".join(df.columns)) from None
+        df = filtered
     if spec.columns:
         missing = [c for c in spec.columns if c not in df.columns]
         if missing:

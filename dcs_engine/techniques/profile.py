@@ -438,8 +438,8 @@ def run(spark, params: dict) -> ProfileReport:
     from ..sources import SourceSpec, load, read_base
 
     spec = SourceSpec.from_dict(params["source"])
-    load(spark, spec)  # checks the where clause and the columns, with the sources' messages
-    base = read_base(spark, spec)
+    base = read_base(spark, spec)  # read once: for JSON, inferring the schema is a Spark job
+    load(spark, spec, base=base)  # checks the where clause and the columns, with the sources' messages
     json_source = spec.kind == "path" and spec.format in ("json", "jsonl")
     found = json_frame(spark, spec.path.strip(), base.schema) if json_source and params.get("json_types", True) \
         else None

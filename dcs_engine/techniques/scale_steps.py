@@ -176,6 +176,48 @@ def _run_step(spark, fn, df, tag: str, label: str):
     return seconds, out, err, job_ids_for_tag(sc, tag)
 
 
+def _fit_growth(ok, overhead, overhead_work, full_rows, cores, min_work_s):
+    """(fit, predicted full-data seconds, ids of the fitted steps, note) or None.
+
+    The first way that has enough data wins.  Summed task time (the work done) before wall time:
+    a small step cannot keep every core busy, so its wall time understates the work and flattens
+    the growth.
+    1. Three steps or more whose work measurably grew: fit the work as a fixed part plus a power
+       of rows (see fit_offset_power) -- the near-empty run cannot see fixed work that comes with
+       real data (a task per key group, the per-file set-up).
+    2. Two steps whose work clears the near-empty run's: fit the work above it.
+    3. Wall time above the near-empty run's; if too few steps clear it, the raw times (a lower
+       bound of the growth, since the overhead only flattens the curve).
+    """
+    worked = [s for s in ok if s.work_s is not None and s.work_s > 0]
+    if len({s.rows for s in worked}) >= 3 and worked[-1].work_s - worked[0].work_s >= MIN_TASK_WORK_S:
+        fit = fit_offset_power([s.rows for s in worked], [s.work_s for s in worked])
+        # wall time = work spread over the cores, as well as the best-spread step managed
+        spread = max(s.work_s / max(1e-3, s.seconds - overhead) for s in worked)
+        spread = max(1.0, min(float(cores), spread))
+        note = (f"fitted on summed task time (the work done, whatever the cores a step could use) as "
+                f"a fixed {fit.overhead_s:.2f} s plus a part that grows with rows; the prediction "
+                f"spreads the predicted work over {spread:.1f} cores, as the best step did")
+        return fit, overhead + fit.predict(full_rows) / spread, {id(s) for s in worked}, note
+    usable = [s for s in ok if s.seconds - overhead >= max(min_work_s, 0.25 * overhead)]
+    fit_overhead, note = overhead, ""
+    if len(usable) < 2 and len(ok) >= 2 and ok[-1].seconds - overhead >= min_work_s:
+        usable, fit_overhead = ok, 0.0
+        note = "fitted on raw step times (too few steps clear the fixed overhead): a lower bound of the growth"
+    above = [s for s in worked if s.work_s - overhead_work >= MIN_TASK_WORK_S]
+    if len(above) >= 2 and len(worked) >= len(usable):
+        fit = fit_loglog([s.rows for s in above], [s.work_s for s in above], overhead_work)
+        last = above[-1]
+        predicted = overhead + max(0.0, last.seconds - overhead) * (full_rows / max(1, last.rows)) ** fit.exponent
+        note = ("fitted on summed task time (the work done) above the near-empty run's; the "
+                "prediction scales the last step's wall time")
+        return fit, predicted, {id(s) for s in above}, note
+    if len(usable) < 2:
+        return None
+    fit = fit_loglog([s.rows for s in usable], [s.seconds for s in usable], fit_overhead)
+    return fit, fit.predict(full_rows), {id(s) for s in usable}, note
+
+
 def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed: int = 7,
            threshold: float = 1.3, budget_s: float = 0.0, min_work_s: float = 0.1,
            explode_factor: float = 10.0, repeats: int = 1) -> ScaleResult:
@@ -281,50 +323,12 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
             failed, failure = i, error
             break
 
-    ok = [s for s in steps if s.status == "ok"]
-    usable = [s for s in ok if s.seconds - overhead >= max(min_work_s, 0.25 * overhead)]
-    fit_overhead, fit_note = overhead, ""
-    if len(usable) < 2 and len(ok) >= 2 and ok[-1].seconds - overhead >= min_work_s:
-        # Too few steps clear the overhead: fit the raw times.  The overhead only flattens
-        # the curve, so this exponent is a lower bound of the growth.
-        usable, fit_overhead = ok, 0.0
-        fit_note = "fitted on raw step times (too few steps clear the fixed overhead): a lower bound of the growth"
-    # Prefer the work done (summed task time) to wall time: a small step cannot keep every core
-    # busy, so its wall time understates the work and flattens the fitted growth.  With three
-    # steps or more, the fixed part of that work is fitted too (see fit_offset_power): the
-    # near-empty run cannot see fixed work that comes with real data (a task per key group,
-    # the per-file set-up), and taking off too little or too much bends the curve.
-    worked = [s for s in ok if s.work_s is not None and s.work_s > 0]
-    # ... provided the work measurably grew from the smallest step to the largest
-    three = len({s.rows for s in worked}) >= 3 and worked[-1].work_s - worked[0].work_s >= MIN_TASK_WORK_S
-    by_work = three or (len([s for s in worked if s.work_s - overhead_work >= MIN_TASK_WORK_S]) >= 2
-                        and len(worked) >= len(usable))
-    if by_work and not three:
-        usable = [s for s in worked if s.work_s - overhead_work >= MIN_TASK_WORK_S]
-    elif three:
-        usable = worked
-    used = {id(s) for s in usable}
+    growth = _fit_growth([s for s in steps if s.status == "ok"], overhead, overhead_work, full_rows,
+                         sc.defaultParallelism, min_work_s)
     exponent = stderr = lo = hi = r2 = predicted = None
-    if len(usable) >= 2:
-        if by_work:
-            if three:
-                fit = fit_offset_power([s.rows for s in usable], [s.work_s for s in usable])
-                # wall time = work spread over the cores, as well as the best-spread step managed
-                spread = max(s.work_s / max(1e-3, s.seconds - overhead) for s in usable)
-                spread = max(1.0, min(float(sc.defaultParallelism), spread))
-                predicted = overhead + fit.predict(full_rows) / spread
-                fit_note = (f"fitted on summed task time (the work done, whatever the cores a step could use) as "
-                            f"a fixed {fit.overhead_s:.2f} s plus a part that grows with rows; the prediction "
-                            f"spreads the predicted work over {spread:.1f} cores, as the best step did")
-            else:
-                fit = fit_loglog([s.rows for s in usable], [s.work_s for s in usable], overhead_work)
-                fit_note = ("fitted on summed task time (the work done) above the near-empty run's; the "
-                            "prediction scales the last step's wall time")
-                last = usable[-1]
-                predicted = overhead + max(0.0, last.seconds - overhead) * (full_rows / max(1, last.rows)) ** fit.exponent
-        else:
-            fit = fit_loglog([s.rows for s in usable], [s.seconds for s in usable], fit_overhead)
-            predicted = fit.predict(full_rows)
+    fit_note = ""
+    if growth is not None:
+        fit, predicted, used, fit_note = growth
         exponent, stderr, lo, hi, r2 = fit.exponent, fit.stderr, fit.ci_low, fit.ci_high, fit.r2
         steps = [Step(**{**s.__dict__, "in_fit": id(s) in used}) for s in steps]
     if failed is not None:
