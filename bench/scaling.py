@@ -6,6 +6,10 @@ Prints per job: full-run time (median of rounds), ladder total time (median), th
 ratio, the fitted exponent against the expected one, and the ladder's predicted time
 for the full data against the measured one; last line: the worst ratio.
 
+The default sizes make the full runs take several seconds or more, which is what a ladder
+is for: its own fixed cost is about a second (two near-empty runs, plans, metrics), so on
+jobs of about a second (e.g. ``--rows 2000000``) the ladder costs about twice a full run.
+
 The expected exponents hold only where the job's cost follows its model on the rows a
 step reads.  That is why the linear job here totals per day, not per client: with
 400,000 clients the per-client totals' cost follows the number of distinct clients a
@@ -84,7 +88,7 @@ def write(spark, path, rows, per_key, seed=11):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=2_000_000, help="rows of the linear and n log n input")
+    ap.add_argument("--rows", type=int, default=20_000_000, help="rows of the linear and n log n input")
     ap.add_argument("--pair-rows", type=int, default=200_000, help="rows of the all-pairs input")
     ap.add_argument("--per-key", type=int, default=4000, help="rows per key in the all-pairs input (full size)")
     ap.add_argument("--rounds", type=int, default=2)
