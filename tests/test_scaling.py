@@ -79,6 +79,28 @@ def test_file_sources_are_cut_into_whole_files(spark, tmp_path):
     assert res2.method == "sample"
 
 
+def test_cheap_steps_are_measured_twice(spark):
+    from dcs_engine.techniques.scale_steps import cheap_steps
+
+    assert cheap_steps([0.2, 0.48, 1.1, 4.0]) == [0, 1]     # up to 12% of the largest step (0.48 s)
+    assert cheap_steps([0.4, 1.0, 1.6, 3.0]) == []           # a linear job: no step is cheap enough
+    assert cheap_steps([0.1, 4.0]) == []                     # too few steps to fit a fixed part
+    # a job whose last step is slow (the driver waits 4 s when it sees over 1,000 rows)
+    code = ("import time\n"
+            "def job(df):\n"
+            "    if df.count() > 1000:\n"
+            "        time.sleep(4)\n"
+            "    return df.limit(1)\n")
+    src = {"kind": "demo", "demo": "pairs", "rows": 2000, "seed": 5}
+    res = ladder(spark, source=src, code=code, fractions="0.1, 0.2, 1.0")
+    assert [s.runs for s in res.steps] == [2, 2, 1], res.to_markdown()
+    assert "best of 2 runs" in res.to_markdown()
+    assert res.steps[-1].seconds > 4
+    # with repeats every step runs that many times, and there is no extra run
+    once = ladder(spark, source=src, code=code, fractions="0.1, 0.2, 0.3", repeats=2)
+    assert [s.runs for s in once.steps] == [2, 2, 2]
+
+
 def test_bad_parameters_and_code():
     assert parse_fractions("1%, 10%, 0.2") == (0.01, 0.1, 0.2)
     assert parse_fractions("0.4, 0.1", include_full=True) == (0.1, 0.4, 1.0)

@@ -44,7 +44,7 @@ def render(result) -> None:
     st.vega_lite_chart(growth_spec(result), width="stretch")
     frame = pd.DataFrame([{
         "fraction": f"{s.fraction:.0%}", "rows": s.rows, "exact rows": s.rows_exact, "input bytes": s.input_bytes,
-        "seconds": round(s.seconds, 3), "task seconds": None if s.work_s is None else round(s.work_s, 3), "jobs": s.jobs, "tasks": s.tasks, "shuffle read": s.shuffle_read,
+        "seconds": round(s.seconds, 3), "task seconds": None if s.work_s is None else round(s.work_s, 3), "runs": s.runs, "jobs": s.jobs, "tasks": s.tasks, "shuffle read": s.shuffle_read,
         "shuffle write": s.shuffle_write, "status": s.status, "in fit": s.in_fit, "error": s.error}
         for s in result.steps])
     st.dataframe(frame, hide_index=True)

@@ -28,6 +28,8 @@ from ..userjob import load_job, run_job
 
 MIN_TASK_WORK_S = 0.1  # steps with less task time than this above the fixed part are not fitted
 BASELINE_ROWS = 100  # the overhead step: about this many rows, enough to start Python workers
+# Steps that cost at most this share of the largest step are run a second time (see ladder()).
+REMEASURE_SHARE = 0.12
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Step:
     in_fit: bool = False
     error: str = ""
     work_s: float | None = None   # summed task run time (None when Spark did not report it)
+    runs: int = 1                 # runs of this step; the one with the least work is shown
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,8 @@ class ScaleResult:
                  "" if s.input_bytes is None else f"{s.input_bytes:,}", f"{s.seconds:.2f}", s.jobs, s.tasks,
                  "" if s.shuffle_read is None else f"{s.shuffle_read:,}",
                  "" if s.shuffle_write is None else f"{s.shuffle_write:,}",
-                 s.status + (" (fit)" if s.in_fit else ""), s.error) for s in self.steps]
+                 s.status + (" (fit)" if s.in_fit else "") + (f", best of {s.runs} runs" if s.runs > 1 else ""),
+                 s.error) for s in self.steps]
         parts = [self.headline, "",
                  md_table(("fraction", "rows", "input bytes", "seconds", "jobs", "tasks", "shuffle read",
                            "shuffle write", "status", "error"), rows), "",
@@ -176,6 +180,15 @@ def _run_step(spark, fn, df, tag: str, label: str):
     return seconds, out, err, job_ids_for_tag(sc, tag)
 
 
+def cheap_steps(seconds, share: float = REMEASURE_SHARE) -> list[int]:
+    """Indices of the steps worth running again: at least 3 steps (enough to fit a fixed part),
+    and each costing at most ``share`` of the largest step."""
+    if len(seconds) < 3:
+        return []
+    top = max(seconds)
+    return [i for i, s in enumerate(seconds) if s <= share * top]
+
+
 def _fit_growth(ok, overhead, overhead_work, full_rows, cores, min_work_s):
     """(fit, predicted full-data seconds, ids of the fitted steps, note) or None.
 
@@ -220,7 +233,7 @@ def _fit_growth(ok, overhead, overhead_work, full_rows, cores, min_work_s):
 
 def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed: int = 7,
            threshold: float = 1.3, budget_s: float = 0.0, min_work_s: float = 0.1,
-           explode_factor: float = 10.0, repeats: int = 1) -> ScaleResult:
+           explode_factor: float = 10.0, repeats: int = 1, remeasure: bool = True) -> ScaleResult:
     from ..triage import triage_exception
 
     sc = spark.sparkContext
@@ -269,9 +282,29 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
         if err is not None or (budget_s and seconds > budget_s):
             break
 
+    # Small steps carry the most noise for what they measure: a 0.1 s hiccup is a quarter of a
+    # 0.4 s step, and the fit's fixed part and exponent lean on them.  When a step costs little
+    # next to the largest one, run it once more, after the others (a hiccup seldom hits both), and
+    # keep the run with less task time.  With ``repeats`` > 1 every step already ran several times.
+    again = {}
+    if remeasure and repeats == 1 and all(r[5] is None for r in ran):
+        for i in cheap_steps([r[3] for r in ran]):
+            frac, df = ran[i][0], ran[i][1]
+            secs2, out2, err2, jobs2 = _run_step(spark, fn, df, f"dcs-ladder-{run_id}-{i}-again",
+                                                 f"ladder step {i + 1}/{len(fractions)}: {frac:.0%} (again)")
+            if err2 is None:
+                again[i] = (secs2, out2, jobs2)
+
     groups = {"base": base_jobs if overhead else ()}
     groups.update({i: r[6] for i, r in enumerate(ran)})
+    groups.update({("again", i): a[2] for i, a in again.items()})
     metrics = metrics_for_groups(sc, groups)
+    for i, (secs2, out2, jobs2) in again.items():
+        first, second = metrics[i].run_time_s, metrics[("again", i)].run_time_s
+        if first is not None and second is not None and second < first:
+            frac, df, actual, _, _, err, jobs = ran[i]
+            ran[i] = (frac, df, actual, secs2, out2, err, jobs2)
+            metrics[i] = metrics[("again", i)]
     executions = sql_for_groups(sc, {i: r[6] for i, r in enumerate(ran)})
     # The fixed part of the task time too (task start, Python workers), from the last overhead run.
     overhead_work = (metrics["base"].run_time_s or 0.0) if overhead else 0.0
@@ -318,7 +351,8 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
             error = f"{seconds:.1f} s is over the budget of {budget_s:g} s"
             fix = "the cost grows too fast for the full data: see the growth exponent and the plan flags"
         steps.append(Step(frac, rows, exact, fr.input_bytes(frac), seconds, len(jobs), m.num_tasks,
-                          m.shuffle_read_bytes, m.shuffle_write_bytes, status, False, error, m.run_time_s))
+                          m.shuffle_read_bytes, m.shuffle_write_bytes, status, False, error, m.run_time_s,
+                          max(repeats, 2 if i in again else 1)))
         if status != "ok":
             failed, failure = i, error
             break
