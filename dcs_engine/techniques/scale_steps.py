@@ -6,7 +6,9 @@ as they are), so its Spark jobs, tasks and shuffle bytes can be read back.
 First a near-empty step measures the fixed cost every step pays (scheduling,
 and with ``sample`` the full scan); the growth exponent is fitted on the work
 above that overhead, on a log-log scale.  The first error, or a step slower
-than the budget, is a scale fail and stops the ladder.
+than the budget, is a scale fail and stops the ladder.  Steps that cost at most
+12% of the largest are run once more at the end, and the run with less task time
+is kept: they are cheap to repeat and the most disturbed by a hiccup.
 """
 from __future__ import annotations
 
