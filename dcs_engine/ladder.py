@@ -104,9 +104,11 @@ class Fractioner:
         return df
 
 
-def _local_path(f: str) -> str:
-    """``file:/x/y`` or ``file:///x/y`` -> ``/x/y``."""
+def _local_path(f: str) -> str | None:
+    """``file:/x/y`` or ``file:///x/y`` -> ``/x/y``; None for a remote file (``hdfs://...``)."""
     path = f[len("file:"):] if f.startswith("file:") else f
+    if "://" in path:
+        return None
     while path.startswith("//"):
         path = path[1:]
     return path
@@ -115,9 +117,9 @@ def _local_path(f: str) -> str:
 def _local_files(df) -> list[tuple[str, int]] | None:
     out = []
     for f in df.inputFiles():
-        if "://" in (f[len("file:"):] if f.startswith("file:") else f):
-            return None
         path = _local_path(f)
+        if path is None:
+            return None
         try:
             out.append((f, os.path.getsize(path)))
         except OSError:

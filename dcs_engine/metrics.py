@@ -281,11 +281,6 @@ def sql_for_groups(sc, groups: dict, wait_s: float = 3.0) -> dict:
     return out
 
 
-def sql_executions(sc, job_ids, wait_s: float = 3.0) -> list[dict]:
-    """SQL executions (plan text, operators with row counts, edges) that ran ``job_ids``."""
-    return sql_for_groups(sc, {0: tuple(job_ids)}, wait_s)[0]
-
-
 def app_stage_ids(sc) -> list[int]:
     """Every completed stage of the application (REST only)."""
     base = rest_base(sc)

@@ -49,7 +49,7 @@ class Step:
     in_fit: bool = False
     error: str = ""
     work_s: float | None = None   # summed task run time (None when Spark did not report it)
-    runs: int = 1                 # runs of this step; the one with the least work is shown
+    runs: int = 1                 # runs of this step; the one with the least task time is shown
 
 
 @dataclass(frozen=True)
@@ -267,47 +267,49 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
         times.append(secs)
     overhead = 0.0 if base_err is not None or len(times) < 2 else min(times[1:])
 
-    # Run the steps back to back; their metrics are read afterwards, in one go.
-    ran = []   # (fraction, df, actual, seconds, output, error, jobs)
+    # Run the steps back to back; their metrics are read afterwards, in one go.  Each step keeps
+    # every run it made: (seconds, output, error, job ids).
+    def scale_fail(runs) -> bool:   # the last run failed, or even the fastest is over the budget
+        return runs[-1][2] is not None or bool(budget_s and min(x[0] for x in runs) > budget_s)
+
+    ran = []   # (fraction, df, actual fraction, [runs])
     for i, frac in enumerate(fractions):
         df, actual = fr.frame(frac)
-        seconds, out, err, jobs = _run_step(spark, fn, df, f"dcs-ladder-{run_id}-{i}",
-                                            f"ladder step {i + 1}/{len(fractions)}: {frac:.0%}")
-        for r in range(1, repeats):  # the fastest of several runs is the least disturbed one
-            if err is not None or (budget_s and seconds > budget_s):
+        runs = []
+        for r in range(repeats):
+            runs.append(_run_step(spark, fn, df, f"dcs-ladder-{run_id}-{i}-{r}",
+                                  f"ladder step {i + 1}/{len(fractions)}: {frac:.0%}" + (" (again)" if r else "")))
+            if scale_fail(runs):
                 break
-            again, out, err, jobs2 = _run_step(spark, fn, df, f"dcs-ladder-{run_id}-{i}-{r}",
-                                               f"ladder step {i + 1}/{len(fractions)}: {frac:.0%} (again)")
-            if again < seconds:
-                seconds, jobs = again, jobs2
-        ran.append((frac, df, actual, seconds, out, err, jobs))
-        if err is not None or (budget_s and seconds > budget_s):
+        ran.append((frac, df, actual, runs))
+        if scale_fail(runs):
             break
 
     # Small steps carry the most noise for what they measure: a 0.1 s hiccup is a quarter of a
     # 0.4 s step, and the fit's fixed part and exponent lean on them.  When a step costs little
-    # next to the largest one, run it once more, after the others (a hiccup seldom hits both), and
-    # keep the run with less task time.  With ``repeats`` > 1 every step already ran several times.
-    again = {}
-    if remeasure and repeats == 1 and all(r[5] is None for r in ran):
-        for i in cheap_steps([r[3] for r in ran]):
-            frac, df = ran[i][0], ran[i][1]
-            secs2, out2, err2, jobs2 = _run_step(spark, fn, df, f"dcs-ladder-{run_id}-{i}-again",
-                                                 f"ladder step {i + 1}/{len(fractions)}: {frac:.0%} (again)")
-            if err2 is None:
-                again[i] = (secs2, out2, jobs2)
+    # next to the largest one, run it once more, after the others (a hiccup seldom hits both).
+    # With ``repeats`` > 1 every step already ran several times.
+    if remeasure and repeats == 1 and all(r[3][-1][2] is None for r in ran):
+        for i in cheap_steps([r[3][0][0] for r in ran]):
+            frac, df, _, runs = ran[i]
+            runs.append(_run_step(spark, fn, df, f"dcs-ladder-{run_id}-{i}-again",
+                                  f"ladder step {i + 1}/{len(fractions)}: {frac:.0%} (again)"))
 
     groups = {"base": base_jobs if overhead else ()}
-    groups.update({i: r[6] for i, r in enumerate(ran)})
-    groups.update({("again", i): a[2] for i, a in again.items()})
+    groups.update({(i, k): run[3] for i, r in enumerate(ran) for k, run in enumerate(r[3])})
     metrics = metrics_for_groups(sc, groups)
-    for i, (secs2, out2, jobs2) in again.items():
-        first, second = metrics[i].run_time_s, metrics[("again", i)].run_time_s
-        if first is not None and second is not None and second < first:
-            frac, df, actual, _, _, err, jobs = ran[i]
-            ran[i] = (frac, df, actual, secs2, out2, err, jobs2)
-            metrics[i] = metrics[("again", i)]
-    executions = sql_for_groups(sc, {i: r[6] for i, r in enumerate(ran)})
+    # Of several runs of a step, keep the least disturbed: the one with the least task time (wall
+    # time when Spark reported none); a run that failed is kept, since it ends the ladder.
+    chosen = []   # (fraction, df, actual, seconds, output, error, jobs, metrics, runs)
+    for i, (frac, df, actual, runs) in enumerate(ran):
+        def disturbance(k, i=i):
+            work = metrics[(i, k)].run_time_s
+            return (float("inf") if work is None else work), runs[k][0]
+
+        best = len(runs) - 1 if runs[-1][2] is not None else min(range(len(runs)), key=disturbance)
+        seconds, out, err, jobs = runs[best]
+        chosen.append((frac, df, actual, seconds, out, err, jobs, metrics[(i, best)], len(runs)))
+    executions = sql_for_groups(sc, {i: c[6] for i, c in enumerate(chosen)})
     # The fixed part of the task time too (task start, Python workers), from the last overhead run.
     overhead_work = (metrics["base"].run_time_s or 0.0) if overhead else 0.0
 
@@ -317,8 +319,7 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
     failed = None
     failure = fix = ""
     metrics_source = "none"
-    for i, (frac, df, actual, seconds, out, err, jobs) in enumerate(ran):
-        m = metrics[i]
+    for i, (frac, df, actual, seconds, out, err, jobs, m, n_runs) in enumerate(chosen):
         metrics_source = m.source
         execs = executions[i]
         for e in execs:
@@ -354,7 +355,7 @@ def ladder(spark, fn, spec: SourceSpec, fractions, *, method: str = "auto", seed
             fix = "the cost grows too fast for the full data: see the growth exponent and the plan flags"
         steps.append(Step(frac, rows, exact, fr.input_bytes(frac), seconds, len(jobs), m.num_tasks,
                           m.shuffle_read_bytes, m.shuffle_write_bytes, status, False, error, m.run_time_s,
-                          max(repeats, 2 if i in again else 1)))
+                          n_runs))
         if status != "ok":
             failed, failure = i, error
             break
@@ -412,7 +413,7 @@ TECHNIQUE = Technique(
         Param("budget_s", "float", default=0.0, min=0, label="Time budget per step (s, 0 = none)"),
         Param("min_work_s", "float", default=0.1, min=0, label="Least work above overhead to fit a step (s)"),
         Param("repeats", "int", default=1, min=1, max=5, label="Runs per step",
-              help="Run each step this many times and keep the fastest (steadier on a busy machine)."),
+              help="Run each step this many times and keep the run with the least task time (steadier on a busy machine)."),
         Param("seed", "int", default=7, label="Seed"),
     ),
     outcomes=("linear", "superlinear", "scale_fail"),
