@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-pytest_plugins = ["tests.cluster_fixture"]  # the standalone cluster fixture (issue 4)
+pytest_plugins = ["tests.cluster_fixture", "tests.connect_fixture"]  # standalone cluster; Spark Connect server
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ["PYSPARK_PYTHON"] = sys.executable
