@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dcs_engine import demo
+from dcs_engine.inputs import demo
+from dcs_engine.inputs.sources import FORMATS, KINDS
 from dcs_engine.registry import Param, Technique
-from dcs_engine.sources import FORMATS, KINDS
 
 from . import state
 

@@ -29,8 +29,8 @@ sys.path.insert(0, ROOT)
 
 def load_groups(rows: int, seed: int = 42):
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    from dcs_engine.demo import build
-    from dcs_engine.spark import MANAGER, SparkSettings
+    from dcs_engine.inputs.demo import build
+    from dcs_engine.runtime.session import MANAGER, SparkSettings
 
     spark = MANAGER.session(SparkSettings(master="local[2]", app_name="bench-branches"))
     groups = defaultdict(list)
@@ -72,9 +72,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
 
-    from dcs_engine.datasets import to_sessions_demo as demo
-    from dcs_engine.instrument import instrument, partition_counter
-    from dcs_engine.usercode import from_code
+    from dcs_engine.inputs.demo.datasets import to_sessions_demo as demo
+    from dcs_engine.inputs.usercode import from_code
+    from dcs_engine.techniques.branch_count.instrument import instrument, partition_counter
 
     groups = load_groups(args.rows)
     uf = from_code(demo.SOURCE, demo.FUNCTION)

@@ -39,7 +39,7 @@ def main():
 
     from pyspark.sql import functions as F
 
-    from dcs_engine.spark import MANAGER, SparkSettings
+    from dcs_engine.runtime.session import MANAGER, SparkSettings
     from dcs_engine.techniques.naughty_rows import find_naughty_rows
 
     spark = MANAGER.session(SparkSettings(master=args.master, app_name="bench-naughty"))

@@ -67,8 +67,8 @@ def main():
     ap.add_argument("--master", default="local[2]")
     args = ap.parse_args()
 
-    from dcs_engine.demo import build
-    from dcs_engine.spark import MANAGER, SparkSettings
+    from dcs_engine.inputs.demo import build
+    from dcs_engine.runtime.session import MANAGER, SparkSettings
     from dcs_engine.techniques.profile import json_frame, profile_df
 
     spark = MANAGER.session(SparkSettings(master=args.master, app_name="bench-profile"))

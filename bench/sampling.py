@@ -16,10 +16,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ["PYSPARK_PYTHON"] = sys.executable
 
-from dcs_engine.demo import build  # noqa: E402
-from dcs_engine.spark import MANAGER, SparkSettings  # noqa: E402
-from dcs_engine.stratified import stratified_sample, stratum_counts, target_sizes  # noqa: E402
+from dcs_engine.inputs.demo import build  # noqa: E402
+from dcs_engine.runtime.session import MANAGER, SparkSettings  # noqa: E402
 from dcs_engine.techniques.sample import stratified_report  # noqa: E402
+from dcs_engine.techniques.sample.stratified import stratified_sample, stratum_counts, target_sizes  # noqa: E402
 
 
 def timed(fn):

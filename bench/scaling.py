@@ -50,13 +50,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ["PYSPARK_PYTHON"] = sys.executable
 
-from dcs_engine.demo_jobs import ALL_PAIRS_JOB, LINEAR_JOB  # noqa: E402
-from dcs_engine.fit import local_exponent  # noqa: E402
-from dcs_engine.sources import SourceSpec, load  # noqa: E402
-from dcs_engine.spark import MANAGER, SparkSettings  # noqa: E402
+from dcs_engine.inputs.demo.jobs import ALL_PAIRS_JOB, LINEAR_JOB  # noqa: E402
+from dcs_engine.inputs.sources import SourceSpec, load  # noqa: E402
+from dcs_engine.inputs.usercode import load as load_code  # noqa: E402
+from dcs_engine.inputs.userjob import run_job  # noqa: E402
+from dcs_engine.runtime.session import MANAGER, SparkSettings  # noqa: E402
 from dcs_engine.techniques.scale_steps import ladder  # noqa: E402
-from dcs_engine.usercode import load as load_code  # noqa: E402
-from dcs_engine.userjob import run_job  # noqa: E402
+from dcs_engine.techniques.scale_steps.fit import local_exponent  # noqa: E402
 
 SORT_JOB = '''\
 def sort_all(df):

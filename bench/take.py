@@ -30,8 +30,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from dcs_engine import registry
-    from dcs_engine.sources import SourceSpec, load
-    from dcs_engine.spark import MANAGER, SparkSettings
+    from dcs_engine.inputs.sources import SourceSpec, load
+    from dcs_engine.runtime.session import MANAGER, SparkSettings
 
     spark = MANAGER.session(SparkSettings(master="local[2]", app_name="bench-take"))
     path = ROOT / "bench" / "_data" / f"telemetry_{args.rows}.parquet"
@@ -45,7 +45,7 @@ def main() -> None:
                                                                     "format": "parquet", "where": where}})
 
     def engine():
-        return tech.run(spark, params).rows
+        return registry.run_technique(tech, spark, params).rows
 
     def baseline():
         return spark.read.parquet(str(path)).where(where).take(args.n)

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("file", help="a log or traceback file, or - for stdin")
     t.add_argument("--json", action="store_true", help="print the report as JSON")
     args = ap.parse_args(argv)
-    from .triage import triage_file, triage_stream
+    from dcs_engine.triage import triage_file, triage_stream
 
     try:
         report = triage_stream(sys.stdin.buffer, source="stdin") if args.file == "-" else triage_file(args.file)

@@ -5,23 +5,23 @@ registry, the job runner and the Spark manager.
 """
 from __future__ import annotations
 
-from . import registry
-from .errors import DcsError
-from .jobs import RUNNER, JobHandle
-from .spark import MANAGER, ConnectionInfo, SparkSettings, parse_conf
+from dcs_engine import registry
+from dcs_engine.errors import DcsError
+from dcs_engine.runtime.jobs import RUNNER, JobHandle
+from dcs_engine.runtime.session import MANAGER, ConnectionInfo, SparkSettings, parse_conf
 
 
 def start_run(owner: str, technique_id: str, raw_params: dict) -> JobHandle:
     """Check the parameters now (errors surface before any Spark work), then run."""
     tech = registry.get(technique_id)
     if not tech.runnable:
-        from .errors import TechniqueUnavailable
+        from dcs_engine.errors import TechniqueUnavailable
 
         raise TechniqueUnavailable(f"technique '{technique_id}'", expected="an engine function",
                                    found="only a snippet so far", fix="run the snippet by hand on your cluster")
     params = registry.coerce_params(tech, raw_params)
     provider = MANAGER.session if tech.needs_spark else (lambda: None)
-    return RUNNER.submit(owner, tech.title, provider, lambda spark: tech.run(spark, params))
+    return RUNNER.submit(owner, tech.title, provider, lambda ctx: registry.run_technique(tech, ctx, params))
 
 
 def get_run(handle_id: str) -> JobHandle | None:

@@ -13,8 +13,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from dcs_engine.inputs.usercode import from_code
 from dcs_engine.results import md_table
-from dcs_engine.usercode import from_code
 
 ROOT = Path(__file__).resolve().parents[1]
 

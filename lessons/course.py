@@ -193,7 +193,7 @@ def _step(folder: Path, lesson: Lesson, i: int, raw) -> Step:
     try:
         registry.coerce_params(tech, params)
         if "source" in params:
-            from dcs_engine.sources import SourceSpec
+            from dcs_engine.inputs.sources import SourceSpec
 
             SourceSpec.from_dict(params["source"])
     except DcsError as exc:
@@ -237,7 +237,7 @@ def get(lesson_id: str) -> Lesson:
 
 def register_dataset(lesson: Lesson) -> None:
     """Make the lesson's data a demo dataset (``lesson-<id>``) for the techniques."""
-    from dcs_engine import demo
+    from dcs_engine.inputs import demo
 
     demo._discover()
     data = lesson.module("data")
@@ -269,7 +269,7 @@ def run_check(lesson: Lesson, spark, code: str, **kw) -> CheckResult:
 def check(lesson_id: str, code: str, spark=None, **kw) -> CheckResult:
     """Check ``code`` for lesson ``lesson_id`` on ``spark`` (default: the app's session)."""
     if spark is None:
-        from dcs_engine.spark import MANAGER
+        from dcs_engine.runtime.session import MANAGER
 
         spark = MANAGER.session()
     return run_check(get(lesson_id), spark, code, **kw)
@@ -277,9 +277,9 @@ def check(lesson_id: str, code: str, spark=None, **kw) -> CheckResult:
 
 def start_check(owner: str, lesson_id: str, code: str):
     """Run the check in the background (the Diagnose page's job runner); returns the JobHandle."""
-    from dcs_engine.jobs import RUNNER
-    from dcs_engine.spark import MANAGER
+    from dcs_engine.runtime.jobs import RUNNER
+    from dcs_engine.runtime.session import MANAGER
 
     lesson = get(lesson_id)
     return RUNNER.submit(owner, f"Check lesson {lesson.number}", MANAGER.session,
-                         lambda spark: run_check(lesson, spark, code))
+                         lambda ctx: run_check(lesson, ctx.spark, code))

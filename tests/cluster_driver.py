@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 def main():
     task = json.loads(sys.argv[1])
     from dcs_engine import registry
-    from dcs_engine.spark import MANAGER, SparkSettings
+    from dcs_engine.runtime.session import MANAGER, SparkSettings
 
     t0 = time.time()
     spark = MANAGER.session(SparkSettings(master=task["master"], app_name="dcs-cluster-test", conf=(
@@ -28,7 +28,7 @@ def main():
 
     def run(tid, **params):
         tech = registry.get(tid)
-        return tech.run(spark, registry.coerce_params(tech, params))
+        return registry.run_technique(tech, spark, params)
 
     sys.path.insert(0, task["helper_dir"])
     helper = task["helper"]
@@ -52,10 +52,10 @@ def main():
     out["before_branch_s"] = round(time.time() - t0, 1)
 
     # branch counting across executor processes == the same instrumented function run here
-    from dcs_engine.datasets import to_sessions_demo as demo
-    from dcs_engine.demo import build
-    from dcs_engine.instrument import instrument
-    from dcs_engine.usercode import from_code
+    from dcs_engine.inputs.demo import build
+    from dcs_engine.inputs.demo.datasets import to_sessions_demo as demo
+    from dcs_engine.inputs.usercode import from_code
+    from dcs_engine.techniques.branch_count.instrument import instrument
 
     rows = task.get("rows", 1500)
     res = run("branch_count", source={"kind": "demo", "demo": "pings", "rows": rows, "seed": 42})

@@ -56,7 +56,7 @@ class Cluster:
         try:
             with urllib.request.urlopen(f"{self.ui_url}/json", timeout=3) as r:
                 state = json.load(r)
-        except OSError:
+        except (OSError, ValueError):  # not up yet, or still serving its HTML page while it starts
             return 0
         return sum(1 for w in state.get("workers", []) if w.get("state") == "ALIVE")
 
@@ -74,6 +74,17 @@ class Cluster:
             raise AssertionError(f"cluster driver failed (rc {proc.returncode}):\n{proc.stdout[-3000:]}\n"
                                  f"{proc.stderr[-6000:]}")
         return json.loads(lines[-1])
+
+    def call(self, calls: list[tuple[str, dict]], timeout: float = 400) -> list:
+        """Run ``fn(spark, **kwargs)`` for each ``("module:function", kwargs)`` in one driver process on this
+        cluster (see tests/spark_call.py); ``[(status, value, seconds), ...]``."""
+        from tests.connect_fixture import call_in_subprocess
+
+        conf = {"spark.executor.memory": "512m", "spark.pyspark.python": sys.executable, "spark.cores.max": "2",
+                "spark.task.maxFailures": "2"}
+        cwd = self.base / f"driver-{len(list(self.base.glob('driver-*')))}"
+        cwd.mkdir()
+        return call_in_subprocess(self.master_url, calls, cwd, timeout, conf, env=cluster_env())
 
     def stop(self) -> None:
         for p in reversed(self.procs):

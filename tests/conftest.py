@@ -25,7 +25,7 @@ os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
 @pytest.fixture(scope="session")
 def spark():
     """The one local SparkSession, also adopted by the engine's manager."""
-    from dcs_engine.spark import MANAGER, SparkSettings
+    from dcs_engine.runtime.session import MANAGER, SparkSettings
 
     settings = SparkSettings(master="local[2]", app_name="dcs-doctor-tests",
                              conf=(("spark.sql.shuffle.partitions", "4"),))

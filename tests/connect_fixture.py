@@ -1,13 +1,20 @@
 """A real Spark Connect server on 127.0.0.1, started from the pinned pyspark, for Connect tests.
 
 The server jar ships in the pyspark wheel; ``bin/spark-submit --class ...SparkConnectServer`` runs it
-with a ``local[2]`` backend.  Its Python workers use this interpreter (so UDFs see the venv's packages),
-and it binds gRPC and its UI to loopback only.  Session-scoped: the first test that asks for
-``connect_server`` (or ``connect_spark``) starts it; it is stopped by its process group at the end.
+with a ``local[2]`` backend.  Its Python workers use this interpreter (so UDFs see the venv's packages,
+but not this checkout: the engine's code must travel with the tasks, as on a real server), and it binds
+gRPC and its UI to loopback only.  Session-scoped: the first test that asks for ``connect_server``
+starts it; it is stopped by its process group at the end.
+
+Clients run in a subprocess (:meth:`ConnectServer.call`): once a process has a Connect session,
+pyspark treats the whole process as a Connect client and the suite's classic session could no
+longer be re-created there.
 """
 from __future__ import annotations
 
+import json
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -30,6 +37,12 @@ class ConnectServer:
     ui_port: int
     log: Path
     proc: subprocess.Popen
+
+    def call(self, calls: list[tuple[str, dict]], timeout: float = 300, conf: dict | None = None) -> list:
+        """Run ``fn(spark, **kwargs)`` for each ``("module:function", kwargs)`` in one Connect client process.
+
+        Returns ``[(status, value, seconds), ...]`` with status ``ok`` or ``error`` (value: the exception)."""
+        return call_in_subprocess(self.url, calls, self.log.parent, timeout, conf)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -92,16 +105,23 @@ def connect_server(tmp_path_factory):
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def connect_spark(connect_server):
-    """A Spark Connect client session on the suite's server (coexists with the classic ``spark``)."""
-    from pyspark.sql import SparkSession
+def call_in_subprocess(master: str, calls, workdir: Path, timeout: float = 300, conf: dict | None = None,
+                       env: dict | None = None) -> list:
+    """Run each ``(fn_ref, kwargs)`` as ``fn(spark, **kwargs)`` in a fresh driver/client process for ``master``."""
+    import tempfile
 
-    session = SparkSession.builder.remote(connect_server.url).create()
-    try:
-        yield session
-    finally:
-        try:
-            session.stop()
-        except Exception:
-            pass
+    root = Path(__file__).resolve().parents[1]
+    task = {"master": master, "conf": sorted((conf or {}).items()),
+            "calls": [{"fn": fn, "kwargs": kwargs} for fn, kwargs in calls]}
+    env = {k: v for k, v in (env or os.environ).items() if k not in ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED")}
+    env.update(PYTHONUNBUFFERED="1", SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable)
+    fd, out = tempfile.mkstemp(suffix=".pickle", dir=workdir)
+    os.close(fd)
+    proc = subprocess.run([sys.executable, str(root / "tests" / "spark_call.py"), json.dumps(task), out],
+                          cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
+    data = Path(out).read_bytes()
+    os.unlink(out)
+    if proc.returncode != 0 or not data:
+        raise AssertionError(f"spark_call failed (rc {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+    outcomes = pickle.loads(data)
+    return outcomes[1:]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dcs_engine import service  # noqa: E402
-from dcs_engine.spark import MANAGER, SparkSettings  # noqa: E402
+from dcs_engine.runtime.session import MANAGER, SparkSettings  # noqa: E402
 
 out = {}
 spark = MANAGER.session(SparkSettings(master="local[1]", app_name="dead-jvm"))

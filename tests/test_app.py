@@ -197,7 +197,7 @@ def test_failed_run_is_triaged_and_the_tree_moves(spark):
 
 
 def test_demo_list_has_every_dataset_and_the_lessons(spark):
-    from dcs_engine import demo
+    from dcs_engine.inputs import demo
 
     at = new_app()
     at.query_params["path"] = "crash.t_take"

@@ -4,12 +4,12 @@ from collections import defaultdict
 import pytest
 
 from dcs_engine import registry
-from dcs_engine.datasets import to_sessions_demo as demo
-from dcs_engine.demo import build
 from dcs_engine.errors import ParameterError, SourceError
-from dcs_engine.instrument import instrument
+from dcs_engine.inputs.demo import build
+from dcs_engine.inputs.demo.datasets import to_sessions_demo as demo
+from dcs_engine.inputs.usercode import from_code
 from dcs_engine.techniques.branch_count import prepared_rdd
-from dcs_engine.usercode import from_code
+from dcs_engine.techniques.branch_count.instrument import instrument
 
 ROWS, SEED = 2000, 42
 SOURCE = {"kind": "demo", "demo": "pings", "rows": ROWS, "seed": SEED}
@@ -17,7 +17,7 @@ SOURCE = {"kind": "demo", "demo": "pings", "rows": ROWS, "seed": SEED}
 
 def run_bc(spark, **params):
     tech = registry.get("branch_count")
-    return tech.run(spark, registry.coerce_params(tech, params))
+    return registry.run_technique(tech, spark, params)
 
 
 def line_of(text):

@@ -1,8 +1,8 @@
 """Named counters on real Spark: exact counts after one action, errors that name the fix."""
 import pytest
 
-from dcs_engine.counters import Counters, dict_accumulator
 from dcs_engine.errors import ParameterError
+from dcs_engine.runtime.counters import Counters, dict_accumulator
 
 
 def test_counts_from_executors_after_one_action(spark):

@@ -26,9 +26,10 @@ def test_readme_lists_every_bench_script():
 
 
 def test_readme_error_example_is_real():
-    from runbook import loads
-    from dcs_engine.errors import RunbookError
     import pytest
+
+    from dcs_engine.errors import RunbookError
+    from runbook import loads
 
     example = next(l for l in README.splitlines() if l.startswith("[DCS301] team.yaml"))
     with pytest.raises(RunbookError) as e:
@@ -41,4 +42,5 @@ def test_readme_python_example_runs(spark):
     code = README.split("```python\n", 1)[1].split("```", 1)[0]
     namespace: dict = {}
     exec(compile(code.replace("print(", "_ = ("), "README", "exec"), namespace)
-    assert len(namespace["result"].rows) == 5
+    assert len(namespace["result"].rows) == 3
+    assert namespace["result"].columns == ("id", "day")

@@ -8,15 +8,15 @@ import pytest
 
 from dcs_engine import registry
 from dcs_engine.errors import UserCodeError
+from dcs_engine.inputs.usercode import from_code
 from dcs_engine.techniques.env_check import needed_modules
-from dcs_engine.usercode import from_code
 
 E10S = {"kind": "demo", "rows": 3000, "seed": 42, "where": "active_experiment_id is not null"}
 
 
 def run(spark, tid, **params):
     tech = registry.get(tid)
-    return tech.run(spark, registry.coerce_params(tech, params))
+    return registry.run_technique(tech, spark, params)
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_needed_modules_from_imports_globals_and_own_module(helper_module):
     assert set(got) == {"csv", "json", name, "posixpath"}
     assert got[name] == "global name 'mlu' is this module"
     assert got["csv"] == "imported inside the function (line 6)"
-    from dcs_engine.usercode import from_reference
+    from dcs_engine.inputs.usercode import from_reference
 
     uf = from_reference(f"{path}/{name}.py:is_e10s_experiment")
     assert needed_modules(uf)[0][0] == name
@@ -74,7 +74,7 @@ def test_missing_module_is_named_with_its_fix_then_shipping_makes_scale_out_pass
 
     fixed = run(spark, "scale_out", source=E10S, code=code, function="pick", n=10, ship=True)
     assert fixed.outcome == "same" and fixed.shipped == (f"{path}/{name}.py",)
-    from dcs_engine.sources import SourceSpec, load
+    from dcs_engine.inputs.sources import SourceSpec, load
 
     sample = load(spark, SourceSpec.from_dict(E10S)).take(10)
     kept = [repr(r) for r in sample if r["active_experiment_id"].startswith("e10s")]

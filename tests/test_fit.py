@@ -4,7 +4,7 @@ import math
 import pytest
 
 from dcs_engine.errors import ParameterError
-from dcs_engine.fit import fit_loglog, local_exponent, t95
+from dcs_engine.techniques.scale_steps.fit import fit_loglog, local_exponent, t95
 
 
 def test_exact_power_laws_are_recovered():
@@ -53,7 +53,7 @@ def test_t_table_and_local_exponent():
 
 
 def test_offset_power_finds_the_fixed_part_and_the_growth():
-    from dcs_engine.fit import fit_offset_power
+    from dcs_engine.techniques.scale_steps.fit import fit_offset_power
 
     rows = [5e5, 2e6, 4e6, 8e6]
     for b in (1.0, 2.0):

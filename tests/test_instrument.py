@@ -5,11 +5,11 @@ import random
 
 import pytest
 
-from dcs_engine.datasets import to_sessions_demo as demo
 from dcs_engine.errors import UserCodeError
-from dcs_engine.instrument import instrument
+from dcs_engine.inputs.demo.datasets import to_sessions_demo as demo
+from dcs_engine.inputs.usercode import from_code
 from dcs_engine.techniques.branch_count import summarize
-from dcs_engine.usercode import from_code
+from dcs_engine.techniques.branch_count.instrument import instrument
 
 SHAPES = '''\
 def shapes(x):
@@ -195,7 +195,7 @@ def test_closures_lambdas_globals_and_hiding_decorators_are_refused():
 
 
 def test_file_function_is_instrumented_without_touching_its_module(tmp_path):
-    from dcs_engine.usercode import from_reference
+    from dcs_engine.inputs.usercode import from_reference
 
     path = tmp_path / "branchy_mod.py"
     path.write_text("LIMIT = 2\n\ndef f(x):\n    if x > LIMIT:\n        return 'big'\n    return 'small'\n")

@@ -5,8 +5,8 @@ import pytest
 
 from dcs_engine import service
 from dcs_engine.errors import JobCancelled, SparkConnectionError, SparkJobError, TechniqueUnavailable
-from dcs_engine.jobs import RUNNER
-from dcs_engine.spark import MANAGER, check_master, parse_conf
+from dcs_engine.runtime.jobs import RUNNER
+from dcs_engine.runtime.session import MANAGER, check_master, parse_conf
 
 
 def _slow_job(spark, seconds=20):
@@ -19,8 +19,8 @@ def _slow_job(spark, seconds=20):
 
 
 def test_cancel_in_one_session_leaves_the_other_running(spark):
-    a = RUNNER.submit("sessA", "slow A", lambda: spark, lambda s: _slow_job(s, 4))
-    b = RUNNER.submit("sessB", "slow B", lambda: spark, lambda s: _slow_job(s, 4))
+    a = RUNNER.submit("sessA", "slow A", lambda: spark, lambda ctx: _slow_job(ctx.spark, 4))
+    b = RUNNER.submit("sessB", "slow B", lambda: spark, lambda ctx: _slow_job(ctx.spark, 4))
     deadline = time.time() + 30
     while time.time() < deadline and not (a.progress().jobs and b.progress().jobs):
         time.sleep(0.1)
@@ -36,7 +36,7 @@ def test_cancel_in_one_session_leaves_the_other_running(spark):
 
 
 def test_progress_reports_tasks(spark):
-    h = RUNNER.submit("sessP", "progress", lambda: spark, lambda s: _slow_job(s, 2))
+    h = RUNNER.submit("sessP", "progress", lambda: spark, lambda ctx: _slow_job(ctx.spark, 2))
     seen = []
     while not h.wait(0.2):
         seen.append(h.progress())
@@ -46,8 +46,8 @@ def test_progress_reports_tasks(spark):
 
 
 def test_failed_job_is_triaged(spark):
-    def boom(s):
-        return s.sparkContext.parallelize([1, None], 2).map(lambda x: x + 1).collect()
+    def boom(ctx):
+        return ctx.spark.sparkContext.parallelize([1, None], 2).map(lambda x: x + 1).collect()
     h = RUNNER.submit("sessF", "boom", lambda: spark, boom)
     h.wait(60)
     with pytest.raises(SparkJobError) as e:
@@ -59,9 +59,9 @@ def test_failed_job_is_triaged(spark):
 def test_a_finished_run_is_not_repeated(spark):
     calls = []
 
-    def work(s):
+    def work(ctx):
         calls.append(1)
-        return s.range(5).count()
+        return ctx.spark.range(5).count()
     h = RUNNER.submit("sessR", "once", lambda: spark, work)
     assert h.outcome() == 5
     assert RUNNER.get(h.id).outcome() == 5 and calls == [1]
@@ -74,16 +74,31 @@ def test_service_runs_take_and_refuses_snippet_only_techniques(spark):
         service.start_run("sessS", "spark_ui", {})
 
 
-@pytest.mark.parametrize("master,fragment", [
-    ("lokal[*]", "expected local[*], local[N], spark://HOST:PORT, yarn or k8s://URL; found 'lokal[*]'"),
-    ("spark://127.0.0.1", "expected spark://HOST:PORT with a numeric port"),
-    ("spark://127.0.0.1:1", "expected a standalone master listening at spark://127.0.0.1:1; found no answer"),
+@pytest.mark.timeout(60)  # the failure this guards against is minutes of client retries, not seconds
+@pytest.mark.parametrize("master,condition,fragment", [
+    ("lokal[*]", "SPARK_BAD_MASTER", "found 'lokal[*]'"),
+    ("spark://127.0.0.1", "SPARK_BAD_MASTER", "expected spark://HOST:PORT with a numeric port"),
+    ("spark://127.0.0.1:1", "SPARK_UNREACHABLE", "expected a standalone master listening at spark://127.0.0.1:1; "
+                                                 "found no answer"),
+    ("sc://127.0.0.1:1", "SPARK_UNREACHABLE", "expected a Spark Connect server listening at 127.0.0.1:1"),
+    ("sc://127.0.0.1:x", "SPARK_BAD_MASTER", "expected sc://HOST:PORT with a numeric port"),
+    ("sc://127.0.0.1:15002/;tokn=abc", "SPARK_BAD_MASTER", "key=value with key one of token, use_ssl"),
 ])
-def test_wrong_master_is_refused_quickly(master, fragment):
-    t = time.time()
+def test_wrong_master_is_refused_before_spark_tries_it(master, condition, fragment):
     with pytest.raises(SparkConnectionError) as e:
         check_master(master)
-    assert fragment in e.value.message and time.time() - t < 5
+    assert e.value.condition == condition
+    assert fragment in e.value.message
+
+
+def test_connect_url_token_is_masked_wherever_the_master_is_shown():
+    from dcs_engine.runtime.session import SparkSettings, parse_connect_url
+
+    url = parse_connect_url("sc://spark.example.com/;use_ssl=true;token=s3cr3t")
+    assert (url.host, url.port, dict(url.params)) == ("spark.example.com", 15002,
+                                                      {"use_ssl": "true", "token": "s3cr3t"})
+    shown = SparkSettings(master="sc://spark.example.com/;use_ssl=true;token=s3cr3t").shown_master
+    assert "s3cr3t" not in shown and shown == "sc://spark.example.com:15002/;use_ssl=true;token=***"
 
 
 def test_wrong_master_leaves_the_running_session(spark):
@@ -111,9 +126,9 @@ def test_connection_info_local(spark):
 
 
 def test_cancel_wins_over_a_technique_that_wraps_the_spark_error(spark):
-    def wrapped(s):
+    def wrapped(ctx):
         try:
-            return _slow_job(s, 8)
+            return _slow_job(ctx.spark, 8)
         except Exception as exc:  # what a technique does with Spark's own error
             raise SparkJobError("scan failed", found=str(exc)[:80]) from exc
     h = RUNNER.submit("sessW", "wrapped", lambda: spark, wrapped)
@@ -128,7 +143,7 @@ def test_cancel_wins_over_a_technique_that_wraps_the_spark_error(spark):
 def test_worker_python_follows_the_conf_key():
     import sys
 
-    from dcs_engine.spark import SparkSettings, worker_python
+    from dcs_engine.runtime.session import SparkSettings, worker_python
 
     assert worker_python(SparkSettings()) == sys.executable
     assert worker_python(SparkSettings(master="spark://h:7077", conf=(("spark.pyspark.python", "/opt/py"),))) == "/opt/py"

@@ -59,7 +59,7 @@ def test_generator_is_deterministic(spark, lesson_id):
     c = lesson.make(spark, rows=300, seed=6).collect()
     assert c != a
     # the registered demo dataset is the same data
-    from dcs_engine.demo import build
+    from dcs_engine.inputs.demo import build
 
     assert build(spark, lesson.dataset, 300, 5).collect() == a
 

@@ -3,9 +3,9 @@ import pytest
 
 from dcs_engine import registry
 from dcs_engine.errors import ParameterError, SparkJobError, UserCodeError
-from dcs_engine.rowcall import normalize_message
-from dcs_engine.sources import SourceSpec, load
+from dcs_engine.inputs.sources import SourceSpec, load
 from dcs_engine.techniques.naughty_rows import find_naughty_rows
+from dcs_engine.techniques.naughty_rows.rowcall import normalize_message
 
 ROWS = 4000
 SRC = {"kind": "demo", "rows": ROWS, "seed": 42}
@@ -16,7 +16,7 @@ FLOAT = "import json\n\ndef extract_and_transform(row):\n    return float(row['f
 def run_naughty(spark, **params):
     tech = registry.get("naughty_rows")
     params.setdefault("source", SRC)
-    return tech.run(spark, registry.coerce_params(tech, params))
+    return registry.run_technique(tech, spark, params)
 
 
 def demo(spark):

@@ -3,9 +3,9 @@ import pytest
 
 from dcs_engine import registry
 from dcs_engine.errors import ParameterError, SourceError
-from dcs_engine.shapes import kind_of, shape, where_literals
-from dcs_engine.sources import SourceSpec, read_base
+from dcs_engine.inputs.sources import SourceSpec, read_base
 from dcs_engine.techniques.profile import profile_df
+from dcs_engine.techniques.profile.shapes import kind_of, shape, where_literals
 
 ROWS = 3000
 WHERE = "submission_date > '2017-05-19'"
@@ -13,7 +13,7 @@ WHERE = "submission_date > '2017-05-19'"
 
 def run_profile(spark, **params):
     tech = registry.get("profile")
-    return tech.run(spark, registry.coerce_params(tech, params))
+    return registry.run_technique(tech, spark, params)
 
 
 def test_the_talks_date_filter(spark):
@@ -171,7 +171,7 @@ def test_arrow_shape_matches_python_shape():
 
     import pyarrow as pa
 
-    from dcs_engine.shapes import arrow_shape
+    from dcs_engine.techniques.profile.shapes import arrow_shape
     rnd = random.Random(7)
     chars = "aZ09-._ é€xy1"
     values = [None if rnd.random() < 0.1 else "".join(rnd.choice(chars) for _ in range(rnd.choice([0, 1, 3, 8, 40, 41, 60])))
@@ -189,7 +189,7 @@ def test_task_tally_matches_a_plain_python_tally():
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from dcs_engine.shapes import profile_task
+    from dcs_engine.techniques.profile.shapes import profile_task
     rnd = random.Random(3)
     n = 20_000
     cols = {

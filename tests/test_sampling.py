@@ -3,12 +3,12 @@ import pytest
 
 from dcs_engine import registry
 from dcs_engine.errors import ParameterError
-from dcs_engine.stratified import oversampled, ratio_ci, target_sizes, wilson
+from dcs_engine.techniques.sample.stratified import oversampled, ratio_ci, target_sizes, wilson
 
 
 def run(spark, **params):
     tech = registry.get("sample")
-    return tech.run(spark, registry.coerce_params(tech, params))
+    return registry.run_technique(tech, spark, params)
 
 
 def test_rare_stratum_survives_and_estimates_cover_the_truth(spark):

@@ -2,17 +2,17 @@
 import pytest
 
 from dcs_engine import registry
-from dcs_engine.demo_jobs import ALL_PAIRS_JOB, LINEAR_JOB
 from dcs_engine.errors import ParameterError, UserCodeError
-from dcs_engine.ladder import parse_fractions
-from dcs_engine.plancheck import exploding_joins, plan_flags
+from dcs_engine.inputs.demo.jobs import ALL_PAIRS_JOB, LINEAR_JOB
+from dcs_engine.techniques.scale_steps.ladder import parse_fractions
+from dcs_engine.techniques.scale_steps.plancheck import exploding_joins, plan_flags
 
 PAIRS = {"kind": "demo", "demo": "pairs", "rows": 40_000, "seed": 42}
 
 
 def ladder(spark, **params):
     tech = registry.get("scale_steps")
-    return tech.run(spark, registry.coerce_params(tech, params))
+    return registry.run_technique(tech, spark, params)
 
 
 def test_all_pairs_job_is_flagged_superlinear(spark):
@@ -57,7 +57,7 @@ def test_time_budget_stops_the_ladder(spark):
 
 
 def test_file_sources_are_cut_into_whole_files(spark, tmp_path):
-    from dcs_engine.demo import build
+    from dcs_engine.inputs.demo import build
 
     out = str(tmp_path / "pairs.parquet")
     build(spark, "pairs", 5000, 3).repartition(10).write.parquet(out)

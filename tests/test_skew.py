@@ -2,14 +2,14 @@
 import pytest
 
 from dcs_engine import registry
-from dcs_engine.demo_jobs import MAX_COMBINE, MEAN_OF_TWO
 from dcs_engine.errors import ParameterError, UserCodeError
+from dcs_engine.inputs.demo.jobs import MAX_COMBINE, MEAN_OF_TWO
 from dcs_engine.techniques.divide_conquer import check_laws
 
 
 def run(spark, tid, **params):
     tech = registry.get(tid)
-    return tech.run(spark, registry.coerce_params(tech, params))
+    return registry.run_technique(tech, spark, params)
 
 
 HOT = {"kind": "demo", "demo": "hotkey", "rows": 5000, "seed": 42}
@@ -34,14 +34,14 @@ def test_balanced_keys(spark):
 
 
 def test_task_skew_thresholds(spark):
-    from dcs_engine.metrics import StageMetrics  # noqa: F401 (the shape stage_skew reads)
+    from dcs_engine.runtime.metrics import StageMetrics  # noqa: F401 (the shape stage_skew reads)
     from dcs_engine.techniques.skew import stage_skew
 
     # our own stages: small tasks never cross a 5 s floor, but do cross a 0 s floor
     spark.range(0, 2000, numPartitions=4).selectExpr("id % 7 as k").groupBy("k").count().collect()
-    from dcs_engine.metrics import app_stage_ids
+    from dcs_engine.runtime.metrics import app_stage_ids, rest_base
 
-    ids = app_stage_ids(spark.sparkContext)[-3:]
+    ids = app_stage_ids(rest_base(spark.sparkContext))[-3:]
     strict = stage_skew(spark.sparkContext, ids, 5.0, 10.0, 5.0, 256.0)
     assert strict and not any(s.time_skew or s.data_skew for s in strict)
     loose = stage_skew(spark.sparkContext, ids, -1.0, 0.0, 0.0, -1.0)

@@ -3,13 +3,13 @@ import pytest
 
 from dcs_engine import registry
 from dcs_engine.errors import ParameterError, SourceError
-from dcs_engine.sources import SourceSpec, load
+from dcs_engine.inputs.sources import SourceSpec, load
 from dcs_engine.techniques.take import take
 
 
 def run_take(spark, **params):
     tech = registry.get("take")
-    return tech.run(spark, registry.coerce_params(tech, params))
+    return registry.run_technique(tech, spark, params)
 
 
 def test_demo_is_seeded_and_shaped_like_the_talk(spark):

@@ -178,7 +178,7 @@ def test_catalog_rejects_bad_entries():
 def run_triage(**params):
     tech = registry.get("triage")
     assert tech.needs_spark is False and tech.runnable
-    return tech.run(None, registry.coerce_params(tech, params))
+    return registry.run_technique(tech, None, params)
 
 
 def test_technique_on_pasted_text_and_path():

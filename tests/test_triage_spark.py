@@ -100,11 +100,11 @@ def test_python_worker_that_exits(spark):
 
 def test_job_runner_triages_failures(spark):
     from dcs_engine.errors import SparkJobError
-    from dcs_engine.jobs import JobRunner
+    from dcs_engine.runtime.jobs import JobRunner
 
     runner = JobRunner()
     h = runner.submit("t", "naughty", lambda: spark,
-                      lambda s: s.sparkContext.parallelize([None], 1).map(lambda v: v + 1).collect())
+                      lambda ctx: ctx.spark.sparkContext.parallelize([None], 1).map(lambda v: v + 1).collect())
     with pytest.raises(SparkJobError) as e:
         h.outcome()
     rep = e.value.triage

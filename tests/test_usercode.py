@@ -2,7 +2,7 @@
 import pytest
 
 from dcs_engine.errors import ParameterError, UserCodeError
-from dcs_engine.usercode import PASTED, load, ship
+from dcs_engine.inputs.usercode import PASTED, load, ship
 
 
 def test_pasted_function_keeps_its_source_lines():

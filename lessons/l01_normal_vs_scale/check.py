@@ -1,6 +1,6 @@
 """Run the student's extract_and_transform on every record; compare with the contract."""
-from lessons.checking import call_rows, error_summary, fail, lesson_df, ok, student_function
 from dcs_engine.results import md_table
+from lessons.checking import call_rows, error_summary, fail, lesson_df, ok, student_function
 
 FUNCTION = "extract_and_transform"
 

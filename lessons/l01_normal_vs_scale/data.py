@@ -1,5 +1,5 @@
 """Records with a numeric `field` stored as text; about 0.3% of them have no value (None)."""
-from dcs_engine.demo import _u
+from dcs_engine.inputs.demo import _u
 
 ROWS = 4000
 SEED = 11

@@ -1,5 +1,5 @@
 """Pings with a YYYYMMDD text submission_date from 2016-03-01 to 2017-05-25 (the day before 'today')."""
-from dcs_engine.demo import _u
+from dcs_engine.inputs.demo import _u
 
 ROWS = 5000
 SEED = 22

@@ -4,6 +4,6 @@ SEED = 42
 
 
 def make(spark, rows: int = ROWS, seed: int = SEED):
-    from dcs_engine.demo import build
+    from dcs_engine.inputs.demo import build
 
     return build(spark, "telemetry", rows, seed)

@@ -1,4 +1,4 @@
-import my_local_utilities   # next to the notebook: the driver imports it fine
+import my_local_utilities  # next to the notebook: the driver imports it fine
 
 
 def e10s_distributed(sc, sample):

@@ -10,7 +10,7 @@ from lessons.checking import fail, fenced, lesson_df, ok, run_driver, sibling, s
 BODY = """
 sys.path.insert(0, PAYLOAD["helper_dir"])          # the driver (only) sees the helper module
 from pyspark.sql import Row
-from dcs_engine.usercode import from_code
+from dcs_engine.inputs.usercode import from_code
 sample = [Row(**r) for r in PAYLOAD["rows"]]
 try:
     func = from_code(PAYLOAD["code"], "e10s_distributed").func

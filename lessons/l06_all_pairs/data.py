@@ -1,5 +1,5 @@
 """Pings of rows/40 clients (about 40 each) over one day: timestamp ts (seconds) and a value."""
-from dcs_engine.demo import _u
+from dcs_engine.inputs.demo import _u
 
 ROWS = 600
 SEED = 66

@@ -19,7 +19,7 @@ def shuffle_reads(sc, tag: str) -> tuple[int | None, int, int]:
     """(most shuffle bytes read by one task, shuffle bytes read in all, stages) over the tagged jobs."""
     import time
 
-    from dcs_engine import metrics
+    from dcs_engine.runtime import metrics
 
     base = metrics.rest_base(sc)
     job_ids = set(metrics.job_ids_for_tag(sc, tag))

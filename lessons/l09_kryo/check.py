@@ -5,7 +5,7 @@ from lessons.checking import fail, fenced, ok, run_driver, triage_text
 TABLE_BYTES = 4 * 1024 * 1024
 
 BODY = """
-from dcs_engine.usercode import from_code
+from dcs_engine.inputs.usercode import from_code
 try:
     OUT["bytes"] = int(from_code(PAYLOAD["code"], "job").func(sc))
 except Exception as exc:
@@ -17,7 +17,7 @@ except Exception as exc:
 
 
 def check(spark, student_code: str):
-    from dcs_engine.usercode import from_code
+    from dcs_engine.inputs.usercode import from_code
 
     module_conf = from_code(student_code, "job").func.__globals__.get("CONF", {})
     if not isinstance(module_conf, dict) or not all(isinstance(k, str) for k in module_conf):

@@ -1,5 +1,5 @@
 """Pings with an app_version like '52.0.1'; about 1 in 3,000 says 'unknown'."""
-from dcs_engine.demo import _u
+from dcs_engine.inputs.demo import _u
 
 ROWS = 12000
 SEED = 10

@@ -1,2 +1,0 @@
-"""Extra seeded demo datasets, one module each; every module registers with
-:func:`dcs_engine.demo.dataset`.  Discovered on first use of the demo registry."""

@@ -1,0 +1,1 @@
+"""The inputs: data sources, the user's code and the seeded demo data."""

@@ -1,0 +1,1 @@
+"""The runtime: Spark sessions (classic and Connect), jobs, metrics and counters."""
