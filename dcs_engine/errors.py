@@ -94,7 +94,13 @@ class DcsError(Exception):
         return self.message
 
     def __reduce__(self):  # crosses process boundaries (the worker) intact
-        return (_rebuild, (type(self), self.__dict__.copy()))
+        return (_rebuild, (type(self), _state(self)))
+
+
+def _state(err) -> dict:
+    state = err.__dict__.copy()
+    state["params"] = dict(state.get("params") or {})
+    return state
 
 
 def _rebuild(cls, state):
@@ -150,7 +156,7 @@ class SparkJobError(DcsError):
         super().__init__(what, **kw)
 
     def __reduce__(self):
-        state = self.__dict__.copy()
+        state = _state(self)
         cause = state.get("cause")
         if cause is not None and not isinstance(cause, DcsError):
             # JVM-backed exceptions do not pickle; keep their text
