@@ -64,7 +64,8 @@ class EventLogReport:
                     f"attempt(s) in {len([g for g in self.failures if g.kind == 'task'])} signature(s).")
         if self.findings:
             top = self.findings[0]
-            return f"{name} ran {secs(a.uptime_s)}; {len(self.findings)} finding(s), first: {top.title} — {top.evidence}"
+            return (f"{name} ran {secs(a.uptime_s)}; {len(self.findings)} finding(s), first: {top.title} — "
+                    f"{top.evidence}")
         return f"{name} ran {secs(a.uptime_s)}: {len(self.jobs)} jobs, {len(self.stages)} stages, no failure and " \
                f"no finding."
 

@@ -144,5 +144,6 @@ class StageAcc:
             shuffle_read_records=self.sr_r, shuffle_write_bytes=self.sw_b, shuffle_write_records=self.sw_r,
             memory_spilled=self.mem_sp, disk_spilled=self.disk_sp, peak_execution_memory=self.peak,
             python_time_s=self.python_s, failure=self.failure, slowest=ref(self.slowest),
-            biggest=ref(self.biggest), operators=tuple(self.operators), keys=tuple(self.keys), tables=tuple(self.tables),
+            biggest=ref(self.biggest), operators=tuple(self.operators), keys=tuple(self.keys),
+            tables=tuple(self.tables),
             sampled=self.seen > len(self.durs))
