@@ -103,10 +103,10 @@ class FailureTally:
                 self._groups[key] = _Group(kind, reason, headline, report, text[:MAX_EXAMPLE], where)
         return self._groups[key]
 
-    def task(self, reason: dict, stage_id: int, stage_attempt: int, info: dict) -> None:
+    def task(self, reason: dict, stage_id: int, stage_attempt: int, info: dict, text: str | None = None) -> None:
         kind = "task" if str(reason.get("Reason")) not in NOT_FAILURES else "killed"
         executor, host = info.get("Executor ID"), info.get("Host")
-        text = reason_text(reason, executor or "?")
+        text = text or reason_text(reason, executor or "?")
         where = (f"stage {stage_id}.{stage_attempt}, task {info.get('Index', '?')}.{info.get('Attempt', 0)} "
                  f"(TID {info.get('Task ID', '?')}) on executor {executor} ({host})")
         g = self._group(kind, str(reason.get("Reason", "UnknownReason")), text, where)
