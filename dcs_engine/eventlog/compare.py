@@ -11,6 +11,7 @@ times its input did -- and by more than ``min_cost_delta_s`` -- is where to look
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -131,10 +132,21 @@ def _ran(r: EventLogReport) -> list[StageSummary]:
     return sorted(last.values(), key=lambda s: (s.submitted_ms or 0, s.stage_id))
 
 
+_LINE = re.compile(r":\d+$")
+
+
+def _site(s: StageSummary) -> str:
+    return _LINE.sub("", s.name)   # "collect at job.py:88" and "...:91" are one call site after an edit
+
+
+KEYS = (lambda s: (s.name, tuple(sorted(s.operators))), lambda s: (s.name,),
+        lambda s: (_site(s), tuple(sorted(s.operators))), lambda s: (_site(s),))
+
+
 def _match(a: list[StageSummary], b: list[StageSummary]):
     pairs: list[tuple[str, StageSummary, StageSummary]] = []
     left_a, left_b = list(a), list(b)
-    for keyf in (lambda s: (s.name, tuple(sorted(s.operators))), lambda s: (s.name,)):
+    for keyf in KEYS:
         queues: dict = defaultdict(list)
         for s in left_b:
             queues[keyf(s)].append(s)

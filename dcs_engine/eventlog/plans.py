@@ -22,7 +22,6 @@ _PYTHON = re.compile(r"Python|Pandas|ArrowEval|InArrow|InPandas|MapInBatch|FlatM
 _JOIN = re.compile(r"^(SortMergeJoin|ShuffledHashJoin|BroadcastHashJoin|BroadcastNestedLoopJoin|CartesianProduct)")
 _ATTR = re.compile(r"#\d+L?")
 _HASHPART = re.compile(r"hashpartitioning\((.*), \d+\)")
-_AGG_KEYS = re.compile(r"keys?=\[(.*?)\], functions")
 _LOCATION = re.compile(r"\[([^\],]+)")
 _PLAN_TEXT_MAX = 12_000
 PYTHON_TIME = ("time to execute Python code",)
@@ -104,9 +103,6 @@ def _keys(name: str, simple: str) -> tuple[str, ...]:
     if name.startswith("Exchange"):
         m = _HASHPART.search(simple)
         return key_names(m.group(1)) if m else ()
-    m = _AGG_KEYS.search(simple)
-    if m and "Aggregate" in name:
-        return key_names(m.group(1))
     if name.startswith(("FlatMapGroupsIn", "FlatMapCoGroupsIn", "AggregateInPandas")):
         return key_names(_first_brackets(simple))
     return ()

@@ -27,6 +27,8 @@ TIMEOUT_S = 30
 MAX_SUMMARY_REQUESTS = 500
 MAX_FAILED_STAGES = 100
 _HISTORY_PAGE = re.compile(r"/history/([^/]+)(?:/(\d+))?")
+_UI_PAGES = {"api", "history", "jobs", "stages", "storage", "environment", "executors", "SQL", "sql", "streaming",
+             "StreamingQuery", "connect"}
 _API_APP = re.compile(r"/api/v1/applications/([^/]+)(?:/(\d+))?")
 
 
@@ -77,11 +79,10 @@ def parse_url(url: str) -> tuple[str, str | None, str | None]:
     m = _API_APP.search(path) or _HISTORY_PAGE.search(path)
     if m:
         app, attempt = urllib.parse.unquote(m.group(1)), m.group(2)
-        prefix = path[: m.start()]
-    elif "/api/v1" in path:
-        prefix = path[: path.index("/api/v1")]
-    else:
-        prefix = path
+    segments = path.split("/")
+    # a UI page (…/jobs/, …/history/…, …/api/v1) ends the prefix; a proxy's own prefix is kept
+    cut = next((i for i, seg in enumerate(segments) if seg in _UI_PAGES), len(segments))
+    prefix = "/".join(segments[:cut])
     return f"{parts.scheme}://{parts.netloc}{prefix}/api/v1", app, attempt
 
 

@@ -52,26 +52,27 @@ def metric_number(text) -> float | None:
     return value * _UNITS.get(m.group(2).lower(), 1)
 
 
-def _dist(values, scale: float = 1.0) -> Dist | None:
-    if not values or len(values) != 5:
+def _dist(values, n: int, scale: float = 1.0) -> Dist | None:
+    if not values or len(values) != 5 or n <= 0:
         return None
     v = [float(x) * scale for x in values]
-    return Dist(0, v[0], v[1], v[2], v[3], v[4])
+    return Dist(n, v[0], v[1], v[2], v[3], v[4])
 
 
-def _read_dist(d: dict) -> Dist | None:
+def _read_dist(d: dict, n: int) -> Dist | None:
     inp = (d.get("inputMetrics") or {}).get("bytesRead")
     shr = (d.get("shuffleReadMetrics") or {}).get("readBytes")
     if not inp and not shr:
         return None
     inp = inp or [0] * 5
     shr = shr or [0] * 5
-    return _dist([a + b for a, b in zip(inp, shr)])
+    return _dist([a + b for a, b in zip(inp, shr)], n)
 
 
 def _stage(s: dict, stage_jobs: dict, job_sql: dict) -> StageSummary:
     d = s.get("taskMetricsDistributions") or {}
     sid = s["stageId"]
+    n = int(s.get("numCompleteTasks") or 0)
     jobs = tuple(stage_jobs.get(sid, ()))
     peak = (d.get("peakExecutionMemory") or [0])[-1] if d.get("peakExecutionMemory") else s.get(
         "peakExecutionMemory", 0)
@@ -83,8 +84,8 @@ def _stage(s: dict, stage_jobs: dict, job_sql: dict) -> StageSummary:
         tasks_succeeded=s.get("numCompleteTasks", 0), tasks_failed=s.get("numFailedTasks", 0),
         tasks_killed=s.get("numKilledTasks", 0), task_time_s=s.get("executorRunTime", 0) / 1000,
         run_time_s=s.get("executorRunTime", 0) / 1000, cpu_time_s=s.get("executorCpuTime", 0) / 1e9,
-        gc_time_s=s.get("jvmGcTime", 0) / 1000, duration=_dist(d.get("duration"), 0.001),
-        run_time=_dist(d.get("executorRunTime"), 0.001), read_bytes=_read_dist(d),
+        gc_time_s=s.get("jvmGcTime", 0) / 1000, duration=_dist(d.get("duration"), n, 0.001),
+        run_time=_dist(d.get("executorRunTime"), n, 0.001), read_bytes=_read_dist(d, n),
         input_bytes=s.get("inputBytes", 0), input_records=s.get("inputRecords", 0),
         output_bytes=s.get("outputBytes", 0), output_records=s.get("outputRecords", 0),
         shuffle_read_bytes=s.get("shuffleReadBytes", 0), shuffle_read_records=s.get("shuffleReadRecords", 0),
@@ -162,7 +163,9 @@ def _failures(data: dict, benign) -> tuple:
                         f"stage {s['stageId']}.{s.get('attemptId', 0)} ({s.get('name', '')})", s["stageId"])
     for q in data.get("sql") or ():
         if q.get("errorMessage"):
-            tally.other("sql", q["errorMessage"], epoch_ms(q.get("submissionTime")), f"SQL execution {q.get('id')}")
+            start = epoch_ms(q.get("submissionTime"))
+            end = start + int(q.get("duration") or 0) if start is not None else None
+            tally.other("sql", q["errorMessage"], end, f"SQL execution {q.get('id')}")
     return tally.groups()
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from .model import SqlSummary
 from .plans import PYTHON_TIME, PlanInfo, PlanNode, metric_seconds, parse_plan, trim_plan
 
+SHUFFLE_READ = ("records read", "local bytes read", "remote bytes read", "fetch wait time", "local blocks read",
+                "remote blocks read")
 SUMS = {"number of files read": "files_read", "size of files read": "bytes_files_read",
         "number of written files": "files_written", "written output": "bytes_written"}
 
@@ -69,8 +71,9 @@ class SqlAcc:
             self.values[acc_id] = value
             if not node.name.startswith("("):
                 stage.operators[node.name] = None
-                for k in node.keys:
-                    stage.keys[k] = None
+                if node.keys and (not node.name.startswith("Exchange") or name in SHUFFLE_READ):
+                    for k in node.keys:   # join keys, and the keys of the shuffle this stage reads
+                        stage.keys[k] = None
                 if node.scan:
                     stage.tables[node.scan] = None
             if name in PYTHON_TIME and delta > 0:
