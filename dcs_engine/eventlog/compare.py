@@ -21,6 +21,8 @@ from .render import table
 from .report import EventLogReport
 from .thresholds import Thresholds
 
+MIN_PYTHON_S = 0.05
+
 
 @dataclass(frozen=True)
 class StageDelta:
@@ -29,12 +31,29 @@ class StageDelta:
     b: StageSummary
 
     @property
+    def python_growth(self) -> float | None:
+        pa, pb = self.a.python_time_s, self.b.python_time_s
+        if pa is None or pb is None or pa < MIN_PYTHON_S:
+            return None
+        return _ratio(pb, pa)
+
+    @property
+    def by_python(self) -> bool:
+        """Python code time grew more than task time: a stage whose fixed costs hide its Python work."""
+        g = self.python_growth
+        return g is not None and g > _ratio(self.b.task_time_s, self.a.task_time_s)
+
+    @property
+    def cost_metric(self) -> str:
+        return "Python code time" if self.by_python else "task time"
+
+    @property
     def cost_a(self) -> float:
-        return self.a.task_time_s
+        return (self.a.python_time_s or 0.0) if self.by_python else self.a.task_time_s
 
     @property
     def cost_b(self) -> float:
-        return self.b.task_time_s
+        return (self.b.python_time_s or 0.0) if self.by_python else self.b.task_time_s
 
     @property
     def cost_growth(self) -> float:
@@ -81,7 +100,8 @@ class CompareReport:
 
     def to_dict(self) -> dict:
         def sd(d: StageDelta) -> dict:
-            return {"key": d.key, "stage_a": d.a.stage_id, "stage_b": d.b.stage_id, "cost_a_s": d.cost_a,
+            return {"key": d.key, "stage_a": d.a.stage_id, "stage_b": d.b.stage_id, "cost_metric": d.cost_metric,
+                    "cost_a_s": d.cost_a,
                     "cost_b_s": d.cost_b, "cost_growth": d.cost_growth, "input_growth": d.input_growth,
                     "rows_a": d.a.rows_in, "rows_b": d.b.rows_in, "skew_a": d.skew_a, "skew_b": d.skew_b}
 
@@ -98,7 +118,8 @@ class CompareReport:
         return json.dumps(self.to_dict(), indent=2, default=str)
 
     def to_markdown(self) -> str:
-        rows = [(d.key[:60], f"{d.a.stage_id} → {d.b.stage_id}", f"{secs(d.cost_a)} → {secs(d.cost_b)}",
+        rows = [(d.key[:60], f"{d.a.stage_id} → {d.b.stage_id}", f"{secs(d.a.task_time_s)} → {secs(d.b.task_time_s)}"
+                 + (f" (Python {secs(d.a.python_time_s)} → {secs(d.b.python_time_s)})" if d.by_python else ""),
                  f"{d.cost_growth:.2f}x", f"{d.a.rows_in:,} → {d.b.rows_in:,}", f"{d.input_growth:.2f}x",
                  f"{d.a.num_tasks} → {d.b.num_tasks}", f"{d.skew_a:.1f} → {d.skew_b:.1f}",
                  f"{d.a.disk_spilled:,} → {d.b.disk_spilled:,}") for d in self.stages]
@@ -212,7 +233,7 @@ def _sentence(a, b, first, config, plans, lim) -> tuple[str, str]:
     if first is None:
         outcome = "faster" if wb < wa else "in_step"
         return outcome, head + "; no stage's task time grew more than its input did."
-    why = [f"task time {secs(first.cost_a)} → {secs(first.cost_b)} ({first.cost_growth:.1f}x) for "
+    why = [f"{first.cost_metric} {secs(first.cost_a)} → {secs(first.cost_b)} ({first.cost_growth:.1f}x) for "
            f"{first.input_growth:.2f}x its input"]
     if first.skew_b > 2 * max(first.skew_a, 1.0):
         why.append(f"its longest task went from {first.skew_a:.1f}x to {first.skew_b:.1f}x the median")
