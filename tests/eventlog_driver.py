@@ -146,7 +146,7 @@ SCENARIOS = {
     "pairs": (pairs, {**codec("lzf", False), "spark.sql.autoBroadcastJoinThreshold": "-1"}),
     "udf_fail": (udf_fail, codec(None, False)),
     "compare_a": (compared(2_000), codec("zstd", False)),
-    "compare_b": (compared(7_000), {**codec("zstd", False), "spark.sql.shuffle.partitions": "6"}),
+    "compare_b": (compared(10_000), {**codec("zstd", False), "spark.sql.shuffle.partitions": "6"}),
     "rolled": (rolled, {**codec("zstd", True), "spark.eventLog.rolling.maxFileSize": "10m"}),
     "in_progress": (in_progress, codec("lz4", False)),
 }

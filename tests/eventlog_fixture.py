@@ -1,14 +1,16 @@
 """Real event logs for the event-log tests, written once per test session, and a real History Server.
 
-``eventlogs`` runs tests/eventlog_driver.py in a subprocess (event-log settings
+``produce`` runs tests/eventlog_driver.py in a subprocess (event-log settings
 need a fresh SparkContext, which the shared ``spark`` fixture cannot give) and
-returns {scenario: info}.  Several test modules import it; the logs are kept in
-the session's base temp dir behind a marker file, so they are written once.
-``history_server`` starts ``org.apache.spark.deploy.history.HistoryServer`` from
-the pip package on 127.0.0.1 and a free port, over the directory of those logs.
+returns {scenario: info}.  Several test modules call it from their own session
+fixture; the logs are kept in the session's base temp dir behind a marker file,
+so they are written once.  ``history_server`` (a context manager) starts
+``org.apache.spark.deploy.history.HistoryServer`` from the pip package on
+127.0.0.1 and a free port, over the directory of those logs.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -16,8 +18,6 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-
-import pytest
 
 from tests.cluster_fixture import cluster_env, free_port, spark_home
 
@@ -43,8 +43,8 @@ def run_driver(out: Path, scenarios: list[str], master: str | None = None, timeo
     return got
 
 
-@pytest.fixture(scope="session")
-def eventlogs(tmp_path_factory) -> dict:
+def produce(tmp_path_factory) -> dict:
+    """Write every scenario's log once per session (later callers read the marker)."""
     base = tmp_path_factory.getbasetemp() / "eventlogs"
     marker = base / "done.json"
     if marker.exists():
@@ -69,8 +69,8 @@ def wait_for_apps(url: str, n: int, proc, log: Path, timeout: float = 120) -> No
         time.sleep(1)
 
 
-@pytest.fixture(scope="session")
-def history_server(eventlogs, tmp_path_factory):
+@contextlib.contextmanager
+def history_server(eventlogs: dict, tmp_path_factory):
     """A real History Server over the directory holding the clean, skew, spill, pairs and udf_fail logs."""
     apps_dir = Path(eventlogs["_root"]) / "apps"
     base = tmp_path_factory.mktemp("history-server")

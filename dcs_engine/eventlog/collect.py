@@ -123,9 +123,10 @@ class Collector:
     def _stage_done(self, line: bytes) -> None:
         si = _loads(line)["Stage Info"]
         sid, att = si["Stage ID"], si.get("Stage Attempt ID", 0)
-        st = self.live.pop((sid, att), None) or StageAcc(sid, att, si.get("Stage Name", ""),
-                                                          si.get("Number of Tasks", 0), si.get("Parent IDs", ()),
-                                                          si.get("Submission Time"))
+        st = self.live.get((sid, att))
+        if st is None:
+            st = self.live[(sid, att)] = StageAcc(sid, att, si.get("Stage Name", ""), si.get("Number of Tasks", 0),
+                                                  si.get("Parent IDs", ()), si.get("Submission Time"))
         st.submitted = st.submitted or si.get("Submission Time")
         st.completed = si.get("Completion Time")
         st.failure = si.get("Failure Reason")
@@ -144,7 +145,12 @@ class Collector:
             sql.stage_values(updates, st)
         if st.failure:
             self.tally.other("stage", st.failure, st.completed, f"stage {sid}.{att} ({st.name})", sid)
-        self.stages.append(st.freeze(self.stage_jobs.get(sid, ()), self._sql_of(sid)))
+        # frozen when its job ends: task ends can still arrive (killed and speculative attempts)
+
+    def _freeze_done(self, stage_ids) -> None:
+        for key in [k for k, st in self.live.items() if k[0] in stage_ids and st.completed is not None]:
+            st = self.live.pop(key)
+            self.stages.append(st.freeze(self.stage_jobs.get(st.stage_id, ()), self._sql_of(st.stage_id)))
 
     def _sql_of(self, sid: int) -> int | None:
         for jid in self.stage_jobs.get(sid, ()):
@@ -185,6 +191,7 @@ class Collector:
             job["failure"] = str(exc.get("Message") or result.get("Result") or "failed")
             self.tally.other("job", job["failure"], job["completed"], f"job {ev['Job ID']} ({job['name']})")
         self._seen(job["completed"])
+        self._freeze_done(set(job.get("stages", ())))
 
     # ------------------------------------------------------------------ executors, app, environment
     def _executor_added(self, line: bytes) -> None:
