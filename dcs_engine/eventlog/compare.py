@@ -4,9 +4,13 @@ Stages are matched by call site (the stage name Spark records) and the plan
 operators that ran in them, in the order they ran (the n-th stage with that key
 in run A meets the n-th in run B); what is left is matched by call site alone.
 Jobs match by name, SQL executions by description.  For each pair: task time,
-wall time, rows and bytes in, shuffle, spill, tasks and skew.  The first stage
-(in run A's order) whose task time grew more than ``compare.min_cost_over_input_growth``
-times its input did -- and by more than ``min_cost_delta_s`` -- is where to look.
+wall time, rows and bytes in, shuffle, spill, tasks and skew.  A stage's cost is
+its executor run time (the same figure in a log and through the REST API, and
+free of scheduling delays), or its Python code time where that grew more (fixed
+costs of Python workers can hide quadratic Python work in small runs).  The
+first stage (in run A's order) whose cost grew more than
+``compare.min_cost_over_input_growth`` times its input did -- and by more than
+``min_cost_delta_s`` -- is where to look.
 """
 from __future__ import annotations
 
@@ -41,19 +45,19 @@ class StageDelta:
     def by_python(self) -> bool:
         """Python code time grew more than task time: a stage whose fixed costs hide its Python work."""
         g = self.python_growth
-        return g is not None and g > _ratio(self.b.task_time_s, self.a.task_time_s)
+        return g is not None and g > _ratio(self.b.run_time_s, self.a.run_time_s)
 
     @property
     def cost_metric(self) -> str:
-        return "Python code time" if self.by_python else "task time"
+        return "Python code time" if self.by_python else "task run time"
 
     @property
     def cost_a(self) -> float:
-        return (self.a.python_time_s or 0.0) if self.by_python else self.a.task_time_s
+        return (self.a.python_time_s or 0.0) if self.by_python else self.a.run_time_s
 
     @property
     def cost_b(self) -> float:
-        return (self.b.python_time_s or 0.0) if self.by_python else self.b.task_time_s
+        return (self.b.python_time_s or 0.0) if self.by_python else self.b.run_time_s
 
     @property
     def cost_growth(self) -> float:
@@ -118,13 +122,13 @@ class CompareReport:
         return json.dumps(self.to_dict(), indent=2, default=str)
 
     def to_markdown(self) -> str:
-        rows = [(d.key[:60], f"{d.a.stage_id} → {d.b.stage_id}", f"{secs(d.a.task_time_s)} → {secs(d.b.task_time_s)}"
+        rows = [(d.key[:60], f"{d.a.stage_id} → {d.b.stage_id}", f"{secs(d.a.run_time_s)} → {secs(d.b.run_time_s)}"
                  + (f" (Python {secs(d.a.python_time_s)} → {secs(d.b.python_time_s)})" if d.by_python else ""),
                  f"{d.cost_growth:.2f}x", f"{d.a.rows_in:,} → {d.b.rows_in:,}", f"{d.input_growth:.2f}x",
                  f"{d.a.num_tasks} → {d.b.num_tasks}", f"{d.skew_a:.1f} → {d.skew_b:.1f}",
                  f"{d.a.disk_spilled:,} → {d.b.disk_spilled:,}") for d in self.stages]
         out = [f"**Compare:** {self.headline}", "",
-               table(["stage (call site)", "ids", "task time", "growth", "rows in", "growth", "tasks",
+               table(["stage (call site)", "ids", "run time", "growth", "rows in", "growth", "tasks",
                       "max/median", "disk spill"], rows), ""]
         if self.only_a or self.only_b:
             out += [f"Only in A: {', '.join(s.label for s in self.only_a) or '-'}; only in B: "
