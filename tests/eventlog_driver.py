@@ -129,6 +129,28 @@ def rolled(spark, work: Path):
     sc.setJobDescription(None)
 
 
+def executor_kill(spark, work: Path):
+    """On a standalone cluster: the first task to run kills its own executor's JVM; Spark retries elsewhere."""
+    marker = str(work / "killed")
+
+    def kill_once(rows):
+        import os as _os
+
+        if not _os.path.exists(marker):
+            open(marker, "w").close()
+            pid = _os.getpid()
+            for _ in range(8):   # up the process tree to the executor JVM
+                with open(f"/proc/{pid}/stat") as f:
+                    pid = int(f.read().rsplit(")", 1)[1].split()[1])
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"CoarseGrainedExecutorBackend" in f.read():
+                        _os.kill(pid, 9)
+                        break
+        yield sum(1 for _ in rows)
+
+    return sum(spark.sparkContext.parallelize(range(2000), 4).mapPartitions(kill_once).collect())
+
+
 def in_progress(spark, work: Path):
     """A driver killed after one job: the log stays in progress (no ApplicationEnd)."""
     spark.range(0, 5000, numPartitions=2).selectExpr("id % 3 as k").groupBy("k").count().collect()
@@ -149,9 +171,11 @@ SCENARIOS = {
     "compare_b": (compared(10_000), {**codec("zstd", False), "spark.sql.shuffle.partitions": "6"}),
     "rolled": (rolled, {**codec("zstd", True), "spark.eventLog.rolling.maxFileSize": "10m"}),
     "in_progress": (in_progress, codec("lz4", False)),
+    "executor_kill": (executor_kill, {**codec("zstd", True), "spark.executor.memory": "512m", "spark.cores.max": "2",
+                                      "spark.executor.cores": "1"}),
 }
 MASTERS = {"udf_fail": "local[2,2]"}
-OWN_DIR = ("compare_a", "compare_b", "rolled", "in_progress")   # the others share one directory
+OWN_DIR = ("compare_a", "compare_b", "rolled", "in_progress", "executor_kill")   # the others share one directory
 
 
 def main() -> None:

@@ -67,7 +67,7 @@ def test_bad_input_and_a_directory_of_many(eventlogs):
     at = read(page(), "/nowhere/at/all")
     assert any("[DCS110]" in e.value for e in at.error)
     at = page()
-    at.text_input(key="eventlog_target").input(str(Path(eventlogs["_root"]) / "apps"))
+    at.text_input(key="eventlog_target").input(str(Path(eventlogs["_root"]) / "apps")).run()
     at.button(key="eventlog_list").click().run()
     assert any("dcs-spill" in c.value for c in at.caption)
     assert at.text_input(key="eventlog_target").value.endswith("apps")   # nothing typed is lost

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from .model import FailureGroup
 
 MAX_SIGNATURES = 200
+MAX_EXACT = 2000
 MAX_EXAMPLE = 6000
 MAX_PLACES = 50
 _NUM = re.compile(r"0x[0-9a-fA-F]+|\d+")
@@ -24,7 +25,7 @@ NOT_FAILURES = ("TaskKilled", "Resubmitted", "TaskCommitDenied")   # consequence
 
 
 def normalize(text: str) -> str:
-    return _SPACE.sub(" ", _NUM.sub("N", text[:3000])).strip()
+    return _SPACE.sub(" ", _NUM.sub("N", text[:2000])).strip()
 
 
 def reason_text(reason: dict, executor: str = "?") -> str:
@@ -80,6 +81,7 @@ class FailureTally:
         self._benign = tuple(b.lower() for b in benign_removals)
         self._by_text: dict[tuple[str, str], tuple] = {}     # (kind, normalized text) -> group key
         self._groups: dict[tuple, _Group] = {}
+        self._exact: dict[tuple[str, str], tuple] = {}
         self.overflow = 0
 
     def _triage(self, text: str):
@@ -88,6 +90,9 @@ class FailureTally:
         return triage_text(text, source="event log")
 
     def _group(self, kind: str, reason: str, text: str, where: str) -> _Group:
+        exact = self._exact.get((kind, text[:2000]))   # retries of one task often repeat their text exactly
+        if exact is not None:
+            return self._groups[exact]
         norm = (kind, normalize(text))
         key = self._by_text.get(norm)
         if key is None:
@@ -101,6 +106,8 @@ class FailureTally:
             self._by_text[norm] = key
             if key not in self._groups:
                 self._groups[key] = _Group(kind, reason, headline, report, text[:MAX_EXAMPLE], where)
+        if len(self._exact) < MAX_EXACT:
+            self._exact[(kind, text[:2000])] = key
         return self._groups[key]
 
     def task(self, reason: dict, stage_id: int, stage_attempt: int, info: dict, text: str | None = None) -> None:
