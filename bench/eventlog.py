@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -54,8 +53,8 @@ spark = (SparkSession.builder.master("local[2,2]").appName("dcs-bench-eventlog")
          .config("spark.sql.adaptive.enabled", "false").config("spark.sql.autoBroadcastJoinThreshold", "-1")
          .config("spark.shuffle.spill.numElementsForceSpillThreshold", "20000").getOrCreate())
 for i in range(8):
-    df = spark.range(0, 200_000, numPartitions=24).select(
-        F.when(F.col("id") % 10 < 6, F.lit(0)).otherwise(F.col("id") % 500).alias("k"), (F.col("id") * 7 % 1000).alias("v"))
+    key = F.when(F.col("id") % 10 < 6, F.lit(0)).otherwise(F.col("id") % 500)
+    df = spark.range(0, 200_000, numPartitions=24).select(key.alias("k"), (F.col("id") * 7 % 1000).alias("v"))
     df.join(df.groupBy("k").count(), "k").groupBy("count").agg(F.sum("v")).collect()
     df.sort("v", "k").write.mode("overwrite").format("noop").save()
 spark.range(0, 100_000, numPartitions=24).write.mode("overwrite").parquet(work + "/t")
