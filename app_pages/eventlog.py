@@ -24,16 +24,24 @@ def _keep(key: str, default=""):
     return saved
 
 
-def open_in_runbook(node_id: str, params: dict, label: str) -> None:
+def _technique_node(book, node_id: str, technique: str | None) -> str:
+    """Where the prefilled parameters go: the node itself, or its child that runs ``technique``."""
+    node = book.nodes[node_id]
+    if node.kind == "technique" or not technique:
+        return node_id
+    return next((e.to for e in node.edges if book.nodes[e.to].technique == technique), node_id)
+
+
+def open_in_runbook(node_id: str, params: dict, label: str, technique: str | None = None) -> None:
     book = state.runbook()
     target = route_to(book, node_id)
     if target is None:
         st.error(f"Node `{node_id}` is not in the loaded runbook.")
         return
     if params:
-        form = state.form(node_id)
-        form.update(params)
-        for k in [k for k in ss if isinstance(k, str) and k.startswith(f"p_{node_id}_")]:
+        where = _technique_node(book, node_id, technique)
+        state.form(where).update(params)
+        for k in [k for k in ss if isinstance(k, str) and k.startswith(f"p_{where}_")]:
             del ss[k]   # widgets take the prefilled values on their next draw
     state.set_walk(target, label)
     st.switch_page("app_pages/diagnose.py")

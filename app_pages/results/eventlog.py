@@ -61,7 +61,7 @@ def finding_cards(report, on_open) -> None:
             with st.expander("Thresholds and their sources"):
                 st.markdown(_limits(f))
             if on_open is not None and st.button("Open in the runbook", key=f"eventlog_open_{i}"):
-                on_open(f.node_id, f.params, f"event-log finding: {f.title}")
+                on_open(f.node_id, f.params, f"event-log finding: {f.title}", f.technique)
 
 
 def failure_cards(report, on_open) -> None:

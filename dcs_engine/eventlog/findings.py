@@ -8,11 +8,14 @@ path its scans read).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .model import Finding, SqlSummary, StageSummary, Timeline
 from .thresholds import Thresholds
 
 _FORMATS = ("parquet", "json", "csv", "orc", "text")
 SEVERITY = {"high": 0, "medium": 1, "info": 2}
+MAX_PER_RULE = 10
 
 
 def size(n: float | int | None) -> str:
@@ -199,4 +202,20 @@ def evaluate(th: Thresholds, stages: list[StageSummary], sql: list[SqlSummary], 
     for q in sql:
         _sql_rules(c, q, run_s)
     _app_rules(c)
-    return tuple(sorted(c.out, key=lambda f: SEVERITY.get(f.severity, 9)))
+    return _capped(sorted(c.out, key=lambda f: SEVERITY.get(f.severity, 9)))
+
+
+def _capped(found: list[Finding]) -> tuple[Finding, ...]:
+    """At most ``MAX_PER_RULE`` findings of one rule (the most severe first); the last says how many more."""
+    by_rule: dict[str, list[Finding]] = {}
+    for f in found:
+        by_rule.setdefault(f.rule, []).append(f)
+    out = []
+    for f in found:
+        same = by_rule[f.rule]
+        i = same.index(f)
+        if i < MAX_PER_RULE - 1 or len(same) == MAX_PER_RULE:
+            out.append(f)
+        elif i == MAX_PER_RULE - 1:
+            out.append(replace(f, evidence=f"{f.evidence} (+{len(same) - MAX_PER_RULE} more like this)"))
+    return tuple(out)
