@@ -70,14 +70,15 @@ def wait_for_apps(url: str, n: int, proc, log: Path, timeout: float = 120) -> No
 
 
 @contextlib.contextmanager
-def history_server(eventlogs: dict, tmp_path_factory):
+def history_server(eventlogs: dict, tmp_path_factory, log_dir: Path | None = None, apps: int = 5,
+                   extra: str = ""):
     """A real History Server over the directory holding the clean, skew, spill, pairs and udf_fail logs."""
-    apps_dir = Path(eventlogs["_root"]) / "apps"
+    apps_dir = log_dir or Path(eventlogs["_root"]) / "apps"
     base = tmp_path_factory.mktemp("history-server")
     port = free_port()
     props = base / "history.conf"
     props.write_text(f"spark.history.fs.logDirectory={apps_dir.as_uri()}\nspark.history.ui.port={port}\n"
-                     "spark.history.fs.update.interval=1s\n")
+                     "spark.history.fs.update.interval=1s\n" + extra)
     log = base / "history.log"
     cmd = [os.path.join(spark_home(), "bin", "spark-class"), "org.apache.spark.deploy.history.HistoryServer",
            "--properties-file", str(props)]
@@ -86,7 +87,7 @@ def history_server(eventlogs: dict, tmp_path_factory):
                                 stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_apps(url, 5, proc, log)
+        wait_for_apps(url, apps, proc, log)
         yield url
     finally:
         proc.terminate()
@@ -95,3 +96,11 @@ def history_server(eventlogs: dict, tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+def resolve_dir(eventlogs: dict, scenario: str) -> str:
+    """The rolled directory (or file) holding one scenario's log."""
+    from dcs_engine.eventlog.locate import resolve
+
+    info = eventlogs[scenario]
+    return resolve(info["dir"], info["app_id"]).label

@@ -79,3 +79,25 @@ def test_nothing_listening():
 
     with pytest.raises(EventLogError, match="History Server or driver UI"):
         analyze(f"http://127.0.0.1:{free_port()}")
+
+
+def test_a_log_the_history_server_compacted(eventlogs, tmp_path_factory, tmp_path):
+    """Spark's own compaction (maxFilesToRetain) leaves events_N_<app>.compact: reading starts there."""
+    import shutil
+    import time
+    from pathlib import Path
+
+    rolled = Path(eventlog_fixture.resolve_dir(eventlogs, "rolled"))
+    copy = tmp_path / "logs"
+    shutil.copytree(rolled.parent, copy)
+    extra = "spark.history.fs.eventLog.rolling.maxFilesToRetain=1\n"
+    with eventlog_fixture.history_server(eventlogs, tmp_path_factory, copy, apps=1, extra=extra):
+        deadline = time.time() + 120
+        while not list(copy.rglob("*.compact")) and time.time() < deadline:
+            time.sleep(1)
+    compact = list(copy.rglob("*.compact"))
+    assert compact, sorted(p.name for p in copy.rglob("*"))
+    r = analyze(copy)
+    assert r.read.files[0].endswith(".compact") and r.read.bad_lines == 0
+    assert r.app.name == "dcs-rolled" and r.app.completed
+    assert len(r.read.files) < len(analyze(rolled).read.files)

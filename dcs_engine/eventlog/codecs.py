@@ -37,7 +37,9 @@ BUFFER = 1 << 20
 
 
 def codec_from_name(name: str) -> str | None:
-    base = name[: -len(".inprogress")] if name.endswith(".inprogress") else name
+    base = name
+    for suffix in (".inprogress", ".compact"):
+        base = base[: -len(suffix)] if base.endswith(suffix) else base
     for ext, codec in EXTENSIONS.items():
         if base.endswith(ext):
             return codec

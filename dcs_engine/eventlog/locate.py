@@ -1,8 +1,9 @@
 """Find the event log of one application in what the user points at.
 
 Accepted: a single log file (``<app>[.codec][.inprogress]``); a rolled log
-directory ``eventlog_v2_<app>/`` with ``events_<N>_<app>[.codec]`` files (read
-from the last ``.compact`` file on, in N order) and ``appstatus_<app>[.inprogress]``;
+directory ``eventlog_v2_<app>/`` with ``events_<N>_<app>[.codec]`` files (read in
+N order from the last one the History Server compacted, ``events_<N>_<app>[.codec].compact``)
+and ``appstatus_<app>[.inprogress]``;
 one file of a rolled directory (its directory is read); a directory holding many
 applications (pick one with ``app``: its id, or its name as the application
 recorded it); a ``.zip`` of any of these (the History Server's ``/logs``
@@ -22,7 +23,7 @@ from typing import BinaryIO
 from .codecs import codec_from_name, detect, sniff
 from .errors import EventLogError
 
-_EVENTS = re.compile(r"^events_(\d+)_(.+?)(\.compact)?(\.[a-z0-9]+)?(\.inprogress)?$")
+_EVENTS = re.compile(r"^events_(\d+)_(.+)$")
 _ROLLED_DIR = "eventlog_v2_"
 HEAD_LIMIT = 8 << 20   # how far into a log to look for its ApplicationStart when listing
 
@@ -84,8 +85,8 @@ def _rolled(label: str, names: list[str], make: Callable[[str], LogFile], dir_na
     events = []
     for n in names:
         m = _EVENTS.match(n)
-        if m:
-            events.append((int(m.group(1)), bool(m.group(3)), n))
+        if m and not n.endswith(".compact.inprogress"):   # a compaction being written: its sources remain
+            events.append((int(m.group(1)), n.endswith(".compact"), n))
     if not events:
         raise EventLogError(f"rolled event log {label}", expected="events_<N>_<app> files in it",
                             found=", ".join(sorted(names)[:8]) or "an empty directory",
