@@ -254,3 +254,18 @@ def test_spark35_log_fixture():
     skew = next(f for f in r.findings if f.rule == "data_skew")
     assert skew.params["keys"] == "client_id"
     assert any(f.rule == "python_udf" for f in r.findings)
+
+
+@pytest.mark.parametrize("scenario", ["skew", "spill", "pairs", "clean"])
+def test_a_compressed_log_cut_off_mid_stream(eventlogs, scenario, tmp_path):
+    """A driver killed while writing: the reader keeps every whole block and says the log is cut off."""
+    src = resolve(eventlogs[scenario]["dir"], eventlogs[scenario]["app_id"])
+    data = src.files[0].open().read()
+    cut = tmp_path / src.files[0].name
+    cut.write_bytes(data[: len(data) * 6 // 10])
+    whole = report(eventlogs, scenario)
+    r = analyze(cut)
+    assert r.app.name == f"dcs-{scenario}" and not r.app.completed
+    assert 0 < r.read.lines < whole.read.lines and r.read.bad_lines <= 1
+    if r.read.codec != "zstd":   # zstd frames carry no block lengths ahead: a cut frame just ends
+        assert r.read.truncated and any("mid-block" in n for n in r.read.notes)
