@@ -17,7 +17,7 @@ from collections import Counter
 from .failures import FailureTally
 from .model import AppInfo, ExecutorSummary, JobSummary
 from .sqlexec import SqlAcc
-from .stages import StageAcc, decode_task_end
+from .stages import StageAcc, decode_task_end, late_tasks
 
 _PREFIX = b'{"Event":"'
 _EVENT = re.compile(rb'"Event"\s*:\s*"([^"]+)"')
@@ -31,6 +31,7 @@ class Collector:
         self.app: dict = {}
         self.env: dict = {}
         self.live: dict[tuple[int, int], StageAcc] = {}
+        self.late: dict[tuple[int, int], StageAcc] = {}
         self.stages: list = []                       # frozen StageSummary, in completion order
         self.stage_info: dict[int, dict] = {}        # every stage a job announced: name, tasks, parents
         self.stage_jobs: dict[int, list[int]] = {}
@@ -96,8 +97,8 @@ class Collector:
         success = kind == "Success" and not info.get("Failed")
         killed = kind == "TaskKilled" or bool(info.get("Killed"))
         st = self.live.get((sid, att))
-        if st is None:   # a task that ended after its stage completed (speculation, kills): count it only
-            st = StageAcc(sid, att)
+        if st is None:   # ended after its stage was frozen (kills after a job aborted, speculation): counted
+            st = self.late.setdefault((sid, att), StageAcc(sid, att))   # into the summary at the end
         dur, _ = st.add(info, success, killed, metrics)
         self.task_ms += dur
         self._seen(info.get("Finish Time"))
@@ -296,6 +297,7 @@ class Collector:
         for sql in list(self.sql_live.values()):
             self._close_sql(sql)
         self.sql_live.clear()
+        self.stages = [late_tasks(s, self.late.get((s.stage_id, s.attempt))) for s in self.stages]
         end = self.app.get("end") or self.last_ms or None
         app = AppInfo(app_id=str(self.app.get("app_id") or "?"), name=str(self.app.get("name") or "?"),
                       attempt=self.app.get("attempt"), spark_version=str(self.app.get("spark_version") or "?"),

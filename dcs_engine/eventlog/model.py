@@ -11,14 +11,12 @@ from dataclasses import asdict, dataclass, field
 
 
 def quantile(sorted_values, q: float) -> float:
-    """Linear-interpolated quantile of an already sorted sequence (q in [0, 1])."""
+    """The q-quantile of a sorted sequence as the Spark UI computes its task summaries:
+    the value at index min(floor(q x n), n - 1) -- so a log and a History Server agree."""
     n = len(sorted_values)
     if n == 0:
         return 0.0
-    pos = q * (n - 1)
-    lo = int(pos)
-    hi = min(lo + 1, n - 1)
-    return float(sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo))
+    return float(sorted_values[min(int(q * n), n - 1)])
 
 
 @dataclass(frozen=True)

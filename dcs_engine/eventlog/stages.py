@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import random
 from array import array
+from dataclasses import replace
 
 from .model import Dist, StageSummary, TaskRef
 
@@ -25,7 +26,7 @@ def decode_task_end(line: bytes) -> tuple[dict, dict]:
     """(head with Stage ID / Task End Reason / Task Info, Task Metrics) of a task-end line."""
     ti = line.find(b'"Task Info":')
     acc = line.find(b',"Accumulables":', ti) if ti >= 0 else -1
-    tm = line.find(b'"Task Metrics":')
+    tm = line.rfind(b'"Task Metrics":')   # the last field: search from the end
     try:
         if acc < 0:
             raise ValueError("no Task Info accumulables")
@@ -147,3 +148,15 @@ class StageAcc:
             biggest=ref(self.biggest), operators=tuple(self.operators), keys=tuple(self.keys),
             tables=tuple(self.tables),
             sampled=self.seen > len(self.durs))
+
+
+def late_tasks(summary: StageSummary, late: StageAcc | None) -> StageSummary:
+    """Add the counts and sums of task ends that came after the stage was frozen."""
+    if late is None:
+        return summary
+    return replace(summary, tasks_succeeded=summary.tasks_succeeded + late.ok,
+                   tasks_failed=summary.tasks_failed + late.failed, tasks_killed=summary.tasks_killed + late.killed,
+                   task_time_s=summary.task_time_s + late.task_ms / 1000,
+                   run_time_s=summary.run_time_s + late.run_ms / 1000, gc_time_s=summary.gc_time_s + late.gc_ms / 1000,
+                   disk_spilled=summary.disk_spilled + late.disk_sp,
+                   memory_spilled=summary.memory_spilled + late.mem_sp)
