@@ -72,7 +72,7 @@ def analyze_log(target, *, app=None, thresholds=None, progress=None, cancel=None
 
 def compare(a, b, *, app_a=None, app_b=None, thresholds=None, progress=None, cancel=None):
     """Two runs side by side (each a path or URL, or an :class:`EventLogReport` already read)."""
-    from .compare import compare_reports
+    from .comparison import compare_reports
 
     th = thresholds if isinstance(thresholds, Thresholds) else load_thresholds(thresholds)
 
