@@ -48,6 +48,8 @@ CONDITIONS: dict[str, str] = {
     "SPARK_JOB_FAILED": "a Spark job failed (its triage says why)",
     "RUN_CANCELLED": "the user cancelled the run",
     "METRICS_UNAVAILABLE": "Spark did not give the metrics a verdict needs",
+    # production evidence
+    "EVENTLOG_UNREADABLE": "an event log, History Server answer or thresholds file that cannot be read as given",
     # runbooks, lessons, catalogs
     "RUNBOOK_INVALID": "a runbook file that does not follow the schema",
     "LESSON_INVALID": "a lesson folder that does not follow the course's layout",

@@ -59,5 +59,43 @@ def restart_spark() -> None:
     MANAGER.session(settings)
 
 
+# --- production evidence (event logs, History Server): no Spark needed, a plain background thread
+
+def start_eventlog(owner: str, target: str, app: str | None = None):
+    """Read one application's event log or History Server in the background (progress, Cancel)."""
+    from . import eventlog
+    from .eventlog import task
+
+    return task.start(owner, f"event log {target}", lambda progress, cancel: eventlog.analyze(
+        target, app=app or None, progress=progress, cancel=cancel))
+
+
+def start_compare(owner: str, a: str, b: str, app_a: str | None = None, app_b: str | None = None):
+    from . import eventlog
+    from .eventlog import task
+
+    return task.start(owner, f"compare {a} with {b}", lambda progress, cancel: eventlog.compare(
+        a, b, app_a=app_a or None, app_b=app_b or None, progress=progress, cancel=cancel))
+
+
+def get_eventlog_run(run_id: str | None):
+    from .eventlog import task
+
+    return task.get(run_id)
+
+
+def eventlog_apps(target: str) -> list:
+    from . import eventlog
+
+    return eventlog.list_applications(target)
+
+
+def save_eventlog_upload(files: list[tuple[str, bytes]]) -> str:
+    from .eventlog import task
+
+    return str(task.save_upload(files))
+
+
 __all__ = ["DcsError", "start_run", "get_run", "connect", "settings_from", "current_settings",
-           "spark_state", "restart_spark"]
+           "spark_state", "restart_spark", "start_eventlog", "start_compare", "get_eventlog_run", "eventlog_apps",
+           "save_eventlog_upload"]
