@@ -161,3 +161,8 @@ def scan(fileobj: BinaryIO, on_block=None, chunk: int = CHUNK) -> ScanResult:
     res = sc.finish()
     res.bytes = total
     return res
+
+
+def scan_file(path, on_block=None) -> ScanResult:
+    with open(path, "rb") as f:
+        return scan(f, on_block=on_block)
