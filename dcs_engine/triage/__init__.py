@@ -37,11 +37,12 @@ def _levels(ex: Extract, cat) -> tuple[LevelInfo, ...]:
 
 
 def _message(ex: Extract) -> str:
+    """The innermost message; a bare JVM twin of the surfaced class (Connect's server stack) borrows its text."""
     inner = ex.innermost
     if inner.message:
         return inner.message
-    for lv in reversed(ex.chain[: ex.chain.index(inner)] if inner in ex.chain else ex.chain):
-        if lv.message:
+    for lv in reversed(ex.chain[: ex.chain.index(inner)] if inner in ex.chain else ()):
+        if lv.message and (inner.name.endswith(lv.name) or lv.name.endswith(inner.name)):
             return lv.message
     return inner.extra[0] if inner.extra else ""
 
