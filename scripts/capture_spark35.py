@@ -96,8 +96,10 @@ CHILDREN = {
                                   "sc.parallelize(range(4), 4).map(lambda i: b'x' * (600 * 1024)).collect()"),
     "driverlog_worker_crash": ((), "import os\nsc.parallelize([1], 1).map(lambda x: os._exit(3)).collect()"),
     "driverlog_deep_plan": ((("spark.driver.extraJavaOptions", "-Xss200k"),),
-                            "from pyspark.sql import functions as F\ndf = spark.range(3).withColumn('c', F.col('id'))\n"
-                            "for i in range(3000):\n    df = df.filter(F.col('c') > -1).withColumn('c', F.col('c') + 1)\n"),
+                            "from pyspark.sql import functions as F\n"
+                            "df = spark.range(3).withColumn('c', F.col('id'))\n"
+                            "for i in range(3000):\n"
+                            "    df = df.filter(F.col('c') > -1).withColumn('c', F.col('c') + 1)\n"),
 }
 
 

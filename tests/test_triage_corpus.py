@@ -33,6 +33,14 @@ MARKS = {"cluster": [pytest.mark.cluster, pytest.mark.slow], "connect": [pytest.
          "driver_log": [pytest.mark.slow]}
 
 
+def _params(sources):
+    out = []
+    for source in sources:
+        for c in BY_SOURCE.get(source, []):
+            out.append(pytest.param(c, id=c["id"], marks=MARKS.get(source, [])))
+    return out
+
+
 def _dump(texts: dict[str, str]) -> None:
     target = os.environ.get("DCS_TRIAGE_CORPUS_DUMP")
     if target:
@@ -111,14 +119,6 @@ def check(case: dict, r) -> list[str]:
     return wrong
 
 
-def _params(sources):
-    out = []
-    for source in sources:
-        for c in BY_SOURCE.get(source, []):
-            out.append(pytest.param(c, id=c["id"], marks=MARKS.get(source, [])))
-    return out
-
-
 @pytest.mark.parametrize("case", _params(["fixture", "local", "driver_log", "cluster", "connect"]))
 def test_case(case, produced):
     r = triage_text(case_text(case, produced))
@@ -127,7 +127,8 @@ def test_case(case, produced):
 
 
 @pytest.mark.parametrize("wrapper", sorted(corpus.WRAPPERS))
-@pytest.mark.parametrize("case", [pytest.param(c, id=c["id"]) for c in CASES if c.get("wrap")])
+@pytest.mark.parametrize("case", [p for p in _params(["fixture", "local", "driver_log", "cluster", "connect"])
+                                  if p.values[0].get("wrap")])
 def test_wrapped_text_reads_the_same(case, wrapper, produced):
     text = corpus.WRAPPERS[wrapper](case_text(case, produced))
     wrong = check(case, triage_text(text))
@@ -138,7 +139,10 @@ def test_wrapped_text_reads_the_same(case, wrapper, produced):
 def test_exception_object_agrees(case, local_failures):
     """triage_exception sees the JVM side too: the innermost JVM class when the console text has none."""
     r = triage_exception(local_failures[case["id"]])
-    expected = dict(case, innermost=case.get("innermost_jvm", case.get("innermost")))
+    expected = dict(case)
+    for key in ("innermost", "conditions"):
+        if f"{key}_object" in case:
+            expected[key] = case[f"{key}_object"]
     wrong = check(expected, r)
     assert not wrong, f"{case['id']} as an exception object: " + "; ".join(wrong)
 

@@ -156,7 +156,8 @@ def deep():
         df = df.filter(F.col("c") > -1).withColumn("c", F.col("c") + 1)
 step("json_window_without_partition",
      lambda: spark.range(50).withColumn("r", F.row_number().over(Window.orderBy("id"))).collect())
-step("json_udf_value_error", lambda: spark.createDataFrame([("1",), ("n/a",)], "s string").select(to_int("s")).collect())
+step("json_udf_value_error",
+     lambda: spark.createDataFrame([("1",), ("n/a",)], "s string").select(to_int("s")).collect())
 step("json_deep_plan", deep)
 sys.stderr.write("\\n@@@@ end\\n")
 """

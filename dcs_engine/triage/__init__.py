@@ -26,6 +26,16 @@ from .sparkcat import spark_catalog
 OUTCOMES = ROOT_CAUSES + ("unknown",)
 
 
+class _LazyCatalog:
+    """Spark's catalog, read from the jar only when a text has a condition or SQLSTATE to look up."""
+
+    def __getattr__(self, name):
+        return getattr(spark_catalog(), name)
+
+
+_CATALOG = _LazyCatalog()
+
+
 def _levels(ex: Extract, cat) -> tuple[LevelInfo, ...]:
     out = []
     for lv in ex.chain:
@@ -56,7 +66,7 @@ def _report(text: str, *, condition: str | None = None, sqlstate: str | None = N
             ex.innermost.conditions = (condition,)
     if sqlstate and not ex.sqlstate:
         ex.sqlstate = sqlstate
-    cat = spark_catalog()
+    cat = _CATALOG
     entries = load_catalog(catalog)
     d = decide(ex, entries, load_classes(), cat)
     levels = _levels(ex, cat)

@@ -31,15 +31,16 @@ _TRANSPORT = re.compile(
     r"|(?:\[Stage \d+:[^\]]*\]\s*)+"  # console progress bar left on the line
     r")")
 _LEVELS_UP = "TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL"
-_TS = (r"(?:\d{2,4}[-/.]\d{2}[-/.]\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:\s?(?:Z|[+-]\d{2}:?\d{2}|UTC))?"
+_TS = (r"(?:\d{2,4}[-/.]\d{2}[-/.]\d{2}(?:[ T]|, )\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:\s?(?:Z|[+-]\d{2}:?\d{2}|UTC))?"
        r"|[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2}|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?)")
 # timestamp (optional), thread in brackets (optional), the level, logger/thread, then the message
 _RECORD = re.compile(
-    rf"^\s*(?:\[?(?P<ts>{_TS})\]?[\s|]+)?(?:\[[^\]]{{1,80}}\]\s+)?"
+    rf"^\s*(?:\[?(?P<ts>{_TS})\]?[\s|]+)?(?:\[[^\]]{{1,80}}\]\s+)?(?:\{{[^}}]{{1,80}}\}}\s+)?"
     rf"(?:(?P<up>{_LEVELS_UP})\b|\[(?P<br>[A-Za-z]{{4,8}})\]|(?P<any>(?i:{_LEVELS_UP}))\b(?=.)(?(ts)|(?!)))"
-    r"(?P<sep>:|\s+-\s+|\s+)?"
+    r"(?P<sep>:|\s+- |\s+)?"
     r"(?:\[[^\]]{1,80}\]\s*)?"
-    r"(?:(?P<logger>[A-Za-z_][\w$.\-]*(?:\s?\[[^\]]{0,80}\])?)(?::\s?|\s+-\s+|:(?=\S)))?")
+    r"(?:(?!(?:[\w$]+\.)*_?(?:[A-Z][\w$]*?)?(?:Error|Exception|Failure|Throwable)\b)"  # a class is no logger
+    r"(?P<logger>[A-Za-z_][\w$.\-]*(?:\s?\[[^\]]{0,80}\])?)(?::\s?|\s+- |:(?=\S)))?")
 LEVELS = {"TRACE": 0, "DEBUG": 0, "INFO": 1, "NOTICE": 1, "WARN": 2, "WARNING": 2, "ERROR": 3, "SEVERE": 3,
           "FATAL": 4, "CRITICAL": 4}
 
@@ -51,7 +52,8 @@ _AFTER = r"(?=$|:|\s|[,;)\]>\"'])"
 _AT_START = re.compile(
     rf"^(?P<lead>(?:Caused by|Suppressed|Wrapped by|Exception in thread \"[^\"]*\"|Uncaught exception)?:?\s*)"
     rf"(?P<cls>{_DOTTED}|{_NAME}){_AFTER}(?::[ \t]?(?P<msg>.*))?$")
-_INSIDE = re.compile(rf"(?:(?<=: )|(?<=:)|(?<=\s)|(?<=\())(?P<cls>{_DOTTED}){_AFTER}(?::[ \t]?(?P<msg>.*))?$"
+_INSIDE = re.compile(rf"(?:(?<=: )|(?<=:)|(?<=\s)|(?<=\()|(?<=[\"'=]))(?P<cls>{_DOTTED}){_AFTER}"
+                     rf"(?::[ \t]?(?P<msg>.*))?$"
                      rf"|(?<=: )(?P<bare>{_NAME}){_AFTER}(?::[ \t]?(?P<bmsg>.*)|\s+\((?P<paren>.*))?$")
 _BARE_WORDS = re.compile(r"^(?:Exception|Error|Failure)\s+[a-z]")  # "Exception in task 1.0 ..." is prose
 GRPC_RPC = re.compile(r"<(?P<cls>_\w+) of RPC that terminated with")
@@ -204,6 +206,36 @@ def unescape_lines(line: str) -> list[str] | None:
     return text.splitlines()
 
 
+_CONTINUES = re.compile(r"^(?:\s*at [\w$.<>/]+[.(]|\s*Caused by: |\s*\.\.\. \d+ more|\s+File \"|Traceback \(most recent"
+                       r"|\s*Driver stacktrace:|: [\w$.]+(?:Error|Exception))")
+_DIGITS = re.compile(r"\d")
+
+
+def peel_relays(lines: list[str]) -> list[str]:
+    """Strip a log prefix that a relay put on every line it passed on (Airflow, a wrapper script).
+
+    A prefix shape (its digits aside) is a relay's when a line with it carries what only a
+    stack trace continues with (``at ...``, ``Caused by:``, ``File "..."``) or another log
+    record; then every line with that shape loses it.
+    """
+    relays = set()
+    for line in lines:
+        rec = record_prefix(line)
+        if rec is not None and rec.message_at < len(line):
+            msg = line[rec.message_at:]
+            if _CONTINUES.match(msg) or record_prefix(msg) is not None:
+                relays.add(_DIGITS.sub("0", line[:rec.message_at]))
+    if not relays:
+        return lines
+    out = []
+    for line in lines:
+        rec = record_prefix(line)
+        if rec is not None and _DIGITS.sub("0", line[:rec.message_at]) in relays:
+            line = line[rec.message_at:]
+        out.append(line)
+    return out
+
+
 def normalize(text: str) -> list[str]:
     """Every line of ``text``, wrappers peeled off, JSON and escaped tracebacks expanded."""
     if "\x1b" in text:
@@ -225,4 +257,4 @@ def normalize(text: str) -> list[str]:
                 out.extend(expanded)
                 continue
         out.append(line)
-    return out
+    return peel_relays(out)

@@ -19,32 +19,36 @@ from .model import (
 # ------------------------------------------------------------------ records
 def split_records(lines: list[str]) -> list[tuple[int, int, str | None, bool]]:
     """``(start, end, level, uncaught)`` for each record of the normalised lines."""
-    out: list[list] = []
+    out: list[list] = []  # [start, end, level, uncaught]
+
+    def begin(i, level, uncaught):
+        if out and out[-1][1] is None:
+            out[-1][1] = i
+        out.append([i, None, level, uncaught])
+
     prev = ""
     for i, line in enumerate(lines):
         s = line.strip()
-        if SECTION.match(s):
-            out.append([i + 1, None, False])
+        if SECTION.match(s):  # a section marker of an aggregated log closes the record, and is none itself
+            if out and out[-1][1] is None:
+                out[-1][1] = i
             prev = ""
             continue
         rec = L.record_prefix(line)
         starts_tb = s.startswith(TRACEBACK) or bool(IPY_HEADER.match(s))
         if rec is not None:
-            out.append([i, rec.level, False])
+            begin(i, rec.level, False)
         elif starts_tb and not line[:1].isspace() and not _continues(prev):
-            out.append([i, None, True])
+            begin(i, None, True)
         elif s.startswith('Exception in thread "'):
-            out.append([i, None, True])
-        elif not out:
-            out.append([i, None, False])
+            begin(i, None, True)
+        elif not out or out[-1][1] is not None:
+            begin(i, None, False)
         if s:
             prev = s
-    bounds = []
-    for k, (start, level, uncaught) in enumerate(out):
-        end = out[k + 1][0] if k + 1 < len(out) else len(lines)
-        if end > start:
-            bounds.append((start, end, level, uncaught))
-    return bounds
+    if out and out[-1][1] is None:
+        out[-1][1] = len(lines)
+    return [(a, b, lvl, unc) for a, b, lvl, unc in out if b > a]
 
 
 def _continues(prev: str) -> bool:
@@ -110,8 +114,7 @@ class _Reader:
             self.skip = None
         if not s:
             self.blank += 1
-            if self.blank > 2:
-                self.cont = False
+            self.cont = False  # a message ends at a blank line
             return
         if s.startswith(CHAIN_MARKS):
             self._close_py()
