@@ -58,7 +58,7 @@ def _message(ex: Extract) -> str:
 
 
 def _report(text: str, *, condition: str | None = None, sqlstate: str | None = None, source: str = "text",
-            line_no: int | None = None, also_seen=(), catalog=None) -> TriageReport:
+            line_no: int | None = None, also_seen=(), catalog=None, elsewhere=frozenset()) -> TriageReport:
     ex = extract(text)
     if condition and condition not in ex.conditions:
         ex.conditions.insert(0, condition)
@@ -68,7 +68,7 @@ def _report(text: str, *, condition: str | None = None, sqlstate: str | None = N
         ex.sqlstate = sqlstate
     cat = _CATALOG
     entries = load_catalog(catalog)
-    d = decide(ex, entries, load_classes(), cat)
+    d = decide(ex, entries, load_classes(), cat, elsewhere)
     levels = _levels(ex, cat)
     conds, seen = [], set()
     for lv in reversed(levels):
@@ -177,28 +177,34 @@ def triage_stream(fileobj: BinaryIO, source: str = "stream", catalog=None) -> Tr
 
     entries = load_catalog(catalog)
     seen: Counter = Counter()
-    res = scan(fileobj, on_block=_counter(entries, seen))
-    return _from_scan(res, seen, source, catalog)
+    evidence: set = set()
+    res = scan(fileobj, on_block=_counter(entries, seen, evidence))
+    return _from_scan(res, seen, evidence, source, catalog)
 
 
-def _counter(entries, seen: Counter):
+def _counter(entries, seen: Counter, evidence: set):
+    """Per block: count the first catalog entry it matches, and note every entry that matches it."""
     def on_block(block):
         text = block.text()
+        first = True
         for e in entries:
             if e.text_hit(text):
-                seen[e.id] += 1
-                block.severity = max(block.severity, 2)
-                break
+                evidence.add(e.id)
+                if first:
+                    seen[e.id] += 1
+                    block.severity = max(block.severity, 2)
+                    first = False
     return on_block
 
 
-def _from_scan(res, seen: Counter, source: str, catalog) -> TriageReport:
+def _from_scan(res, seen: Counter, evidence: set, source: str, catalog) -> TriageReport:
     if res.block is None:
         return TriageReport("NoError", f"no error lines in {res.lines} lines", symptom="crash", node_id=UNKNOWN_NODE,
                             recovery=UNKNOWN_RECOVERY, title="No error found", source=source, kind="none",
                             why="the log holds no error, exception or warning line", decided_by="none")
     return _report(res.block.text(), source=source, line_no=res.block.start_line,
-                   also_seen=sorted(seen.items(), key=lambda kv: (-kv[1], kv[0])), catalog=catalog)
+                   also_seen=sorted(seen.items(), key=lambda kv: (-kv[1], kv[0])), catalog=catalog,
+                   elsewhere=frozenset(evidence))
 
 
 def triage_file(path, catalog=None) -> TriageReport:
@@ -206,8 +212,9 @@ def triage_file(path, catalog=None) -> TriageReport:
 
     entries = load_catalog(catalog)
     seen: Counter = Counter()
-    res = scan_file(path, on_block=_counter(entries, seen))
-    return _from_scan(res, seen, str(path), catalog)
+    evidence: set = set()
+    res = scan_file(path, on_block=_counter(entries, seen, evidence))
+    return _from_scan(res, seen, evidence, str(path), catalog)
 
 
 __all__ = ["TriageReport", "LevelInfo", "triage_text", "triage_exception", "innermost_message", "triage_file",

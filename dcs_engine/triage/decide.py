@@ -125,7 +125,7 @@ def _in_text(ex: Extract, entries) -> Decision | None:
     return None
 
 
-def _explained(d: Decision, ex: Extract, entries) -> Decision:
+def _explained(d: Decision, ex: Extract, entries, elsewhere=frozenset()) -> Decision:
     ids = d.entry.explained_by if d.entry else d.rule.explained_by if d.rule else ()
     if not ids:
         return d
@@ -136,18 +136,20 @@ def _explained(d: Decision, ex: Extract, entries) -> Decision:
             continue
         hit = e.text_hit(ex.text)
         names = [n for n in e.exceptions if re.search(rf"\b{re.escape(n)}\b", ex.text)]
-        if hit or names:
-            seen = hit.group(0) if hit else names[0]
+        if hit or names or ref in elsewhere:
+            seen = hit.group(0) if hit else names[0] if names else f"{e.title} (elsewhere in the log)"
+            what = f"'{d.entry.title}'" if d.entry else "the failure"
             why = (f"{d.why}; but the text also shows {_short(seen)!r} (catalog entry '{e.id}'): that is the cause, "
-                   f"the {d.entry.title.lower() if d.entry else 'failure'} its symptom")
+                   f"and {what} is its symptom")
             return Decision(e, None, e.root_cause, e.node, e.symptom, why, "explained_by", seen, d.level)
     return d
 
 
-def decide(ex: Extract, entries, classes: Classes, cat: SparkCatalog) -> Decision:
+def decide(ex: Extract, entries, classes: Classes, cat: SparkCatalog, elsewhere=frozenset()) -> Decision:
+    """``elsewhere``: ids of entries that matched other blocks of a big log (for ``explained_by``)."""
     d = _curated(ex, entries) or _by_state(ex, classes, cat) or _in_text(ex, entries)
     if d is None:
         why = ("no catalog entry, error condition, SQLSTATE class or known pattern matched"
                if ex.chain else "the text holds no exception and no known pattern")
         return Decision(None, None, None, None, "crash", why, "none")
-    return _explained(d, ex, entries)
+    return _explained(d, ex, entries, elsewhere)

@@ -33,10 +33,17 @@ HEAD, TAIL, MAX_LINE = 3000, 2000, 8000
 QUIET_LIMIT = 50
 _TRANSPORT = re.compile(rb"^(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) "
                         rb"(?:(?:stdout|stderr) [FP] )?|[A-Za-z0-9][\w.\-]*\s+\| ?)")
-_RECORD = re.compile(rb"^\[?(?:\d{2,4}[-/]\d{2}[-/]\d{2}[ T]\d{2}:\d{2}|(?:INFO|DEBUG|TRACE)\b)")
+_RECORD = re.compile(rb"^\[?(?:\d{2,4}[-/]\d{2}[-/]\d{2}[ T]\d{2}:\d{2}|(?:INFO|DEBUG|TRACE|WARN|ERROR|FATAL)\b)")
 _CONTINUED = (b" ", b"\t", b"Caused by", b"...", b"Traceback", b"Driver stacktrace", b"JVM stacktrace")
 _SEVERE = (b"Traceback (most recent call last)", b"Py4J", b"Job aborted", b'Exception in thread "',
            b"Container killed", b"OOMKilled", b"exit code 137", b"Uncaught exception")
+
+
+def _is_record(body: bytes) -> bool:
+    """The line starts a log record: a timestamp or level, or a structured (JSON) record with a level."""
+    if body.startswith(b'{"'):
+        return b'"level"' in body[:200] or b'"severity"' in body[:200]
+    return bool(_RECORD.match(body)) and not body.startswith(_CONTINUED)
 
 
 @dataclass
@@ -107,16 +114,22 @@ class Collector:
         self.severities[b.severity] += 1
         self.best[b.severity] = b
 
-    def line(self, line: bytes) -> bool:
-        """Add ``line`` to the open block; False (and the block closed) if the line starts a new record."""
+    def line(self, line: bytes, line_no: int) -> bool:
+        """Add ``line`` (number ``line_no``) to the open block.
+
+        A new log record ends the block: with a needle it opens the next block at once, without
+        one the block is closed and False says the line was not consumed.
+        """
         needle = has_needle(line)
         body = line
         m = _TRANSPORT.match(line)
         if m:
             body = line[m.end():]
-        if not needle and self.block.lines and _RECORD.match(body) and not body.startswith(_CONTINUED):
+        if self.block.lines and _is_record(body):
             self.close()
-            return False
+            if not needle:
+                return False
+            self.start(line_no)
         if needle or body.startswith(_CONTINUED) or b"\\tat " in body or b"\\n" in body:
             self.quiet = 0
         else:
@@ -165,7 +178,7 @@ class _Scanner:
                 self.c.start(self.line_no + 1)
             nl = work.find(b"\n", pos)
             stop = end if nl == -1 else nl
-            if not self.c.line(work[pos:stop].rstrip(b"\r")):
+            if not self.c.line(work[pos:stop].rstrip(b"\r"), self.line_no + 1):
                 continue  # the line starts a new record: look at it again between blocks
             self.line_no += 1
             pos = stop + 1
@@ -244,7 +257,7 @@ def scan_file(path, on_block=None) -> ScanResult:
             c.start(line_no)
             n, done_line = line_no, line_no - 1
             for raw in f:
-                if not c.line(raw.rstrip(b"\n").rstrip(b"\r")):
+                if not c.line(raw.rstrip(b"\n").rstrip(b"\r"), n):
                     break  # that line starts a new record; a later hit (if it has a needle) opens it
                 done_line = n
                 if c.block is None:
