@@ -301,7 +301,8 @@ def test_result_view_renders_innermost_error_cause_recovery():
     at.run()
     md = "\n".join(m.value for m in at.markdown)
     assert "2. `org.apache.spark.SparkException` (jvm)" in md
-    assert "condition `KRYO_BUFFER_OVERFLOW`, SQLSTATE `54006`" in md and "Kryo serialization failed: <exceptionMsg>" in md
+    assert "condition `KRYO_BUFFER_OVERFLOW`, SQLSTATE `54006`" in md
+    assert "Kryo serialization failed: <exceptionMsg>" in md
     at.session_state["text"] = "com.acme.grid.GridStallException: partition 7 stalled\n"
     at.run()
     assert at.warning[0].value.startswith("This error is not in the catalog")

@@ -87,12 +87,26 @@ def record_prefix(line: str) -> Record | None:
     return Record("WARN" if level == "WARNING" else level, m.end())
 
 
-def exception_at_start(text: str):
-    """``(qualname, message, lead)`` if ``text`` (already stripped of indentation) starts with an exception."""
+_ANY_CLASS = re.compile(r"^(?P<lead>(?:Caused by|Wrapped by): )?(?P<cls>(?:[A-Za-z_][\w$]*\.)*_?[A-Z][\w$]*)"
+                        r"(?::[ \t]?(?P<msg>.*))?$")
+
+
+def exception_at_start(text: str, closer: bool = False):
+    """``(qualname, message, lead)`` if ``text`` (already stripped of indentation) starts with an exception.
+
+    ``closer``: the line closes a Python traceback (or follows ``Caused by:``), where any class name
+    counts, whatever it ends with (``pyarrow.lib.ArrowInvalid``, ``decimal.InvalidOperation``).
+    """
     m = _AT_START.match(text)
-    if not m or (_BARE_WORDS.match(text) and not m.group("lead")):
-        return None
-    return m.group("cls"), (m.group("msg") or "").strip(), m.group("lead").strip()
+    if m and not (_BARE_WORDS.match(text) and not m.group("lead")):
+        return m.group("cls"), (m.group("msg") or "").strip(), m.group("lead").strip()
+    if closer or text.startswith(("Caused by: ", "Wrapped by: ")):
+        m = _ANY_CLASS.match(text)
+        name = m.group("cls").rsplit(".", 1)[-1] if m else ""
+        if m and name.lower() != name.upper() and not name.isupper() and (
+                m.group("msg") is not None or "." in m.group("cls") or m.group("lead")):
+            return m.group("cls"), (m.group("msg") or "").strip(), (m.group("lead") or "").strip()
+    return None
 
 
 def exception_inside(text: str):

@@ -134,7 +134,7 @@ class _Reader:
             return True
         if indent > self.py_indent:
             return True
-        tok = L.exception_at_start(s)
+        tok = L.exception_at_start(s, closer=bool(self.py))  # after frames any class name closes the block
         if tok is None:
             return TRACEBACK not in s and not s.startswith(("at ", ":")) and "JVM stacktrace" not in s
         cls, text, _ = tok
