@@ -22,7 +22,8 @@ _ARROW = re.compile(r"^\s*-*>\s*(?P<line>\d+)\s(?P<code>.*)$")
 _CONTEXT = re.compile(r"^\s+\d+\s")
 _MARKERS = re.compile(r"^[\s^~\-+]*$")
 LIBRARY = ("/pyspark/", "pyspark.zip", "/py4j/", "py4j-", "/site-packages/", "/dist-packages/", "<frozen ",
-           "/lib/python3", "/lib/python2", "\\Lib\\", "/IPython/", "/ipykernel/", "<decorator-gen")
+           "/lib/python3", "/lib/python2", "\\Lib\\", "/IPython/", "/ipykernel/", "<decorator-gen",
+           "\\pyspark\\", "\\py4j\\", "\\site-packages\\")
 USER_CELLS = ("<ipython-input-", "Cell In[", "Input In [", "<command-", "<stdin>", "<string>")
 
 

@@ -226,6 +226,10 @@ _DIGITS = re.compile(r"\d")
 
 
 def peel_relays(lines: list[str]) -> list[str]:
+    return peel_relays_with_prefixes(lines)[0]
+
+
+def peel_relays_with_prefixes(lines: list[str]) -> tuple[list[str], list[Record | None]]:
     """Strip a log prefix that a relay put on every line it passed on (Airflow, a wrapper script).
 
     A prefix shape (its digits aside) is a relay's when a line with it carries what only a
@@ -233,25 +237,32 @@ def peel_relays(lines: list[str]) -> list[str]:
     record; then every line with that shape loses it.
     """
     relays = set()
-    for line in lines:
-        rec = record_prefix(line)
+    recs = [record_prefix(line) for line in lines]
+    for line, rec in zip(lines, recs):
         if rec is not None and rec.message_at < len(line):
             msg = line[rec.message_at:]
-            if _CONTINUES.match(msg) or record_prefix(msg) is not None:
+            nested = msg[:1].isdigit() or msg[:1] == "["  # another record inside starts with a timestamp
+            if _CONTINUES.match(msg) or (nested and record_prefix(msg) is not None):
                 relays.add(_DIGITS.sub("0", line[:rec.message_at]))
     if not relays:
-        return lines
-    out = []
-    for line in lines:
-        rec = record_prefix(line)
+        return lines, recs
+    out, out_recs = [], []
+    for line, rec in zip(lines, recs):
         if rec is not None and _DIGITS.sub("0", line[:rec.message_at]) in relays:
             line = line[rec.message_at:]
+            rec = record_prefix(line)
         out.append(line)
-    return out
+        out_recs.append(rec)
+    return out, out_recs
 
 
 def normalize(text: str) -> list[str]:
     """Every line of ``text``, wrappers peeled off, JSON and escaped tracebacks expanded."""
+    return normalize_with_prefixes(text)[0]
+
+
+def normalize_with_prefixes(text: str) -> tuple[list[str], list[Record | None]]:
+    """:func:`normalize`, and each line's log record prefix (or None)."""
     if "\x1b" in text:
         text = ANSI.sub("", text)
     out: list[str] = []
@@ -271,4 +282,4 @@ def normalize(text: str) -> list[str]:
                 out.extend(expanded)
                 continue
         out.append(line)
-    return peel_relays(out)
+    return peel_relays_with_prefixes(out)

@@ -52,8 +52,8 @@ def best_chain(chains: list[Chain]) -> Chain | None:
 
 
 def extract(text: str) -> Extract:
-    lines = L.normalize(text)
-    chains = [read_record(lines, *b) for b in split_records(lines)]
+    lines, recs = L.normalize_with_prefixes(text)
+    chains = [read_record(lines, *b) for b in split_records(lines, recs)]
     out = Extract(records=len(chains), text="\n".join(lines))
     best = best_chain(chains)
     if best is not None:

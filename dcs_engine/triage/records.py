@@ -17,8 +17,8 @@ from .model import (
 
 
 # ------------------------------------------------------------------ records
-def split_records(lines: list[str]) -> list[tuple[int, int, str | None, bool]]:
-    """``(start, end, level, uncaught)`` for each record of the normalised lines."""
+def split_records(lines: list[str], recs=None) -> list[tuple[int, int, str | None, bool]]:
+    """``(start, end, level, uncaught)`` for each record of the normalised lines (``recs``: their prefixes)."""
     out: list[list] = []  # [start, end, level, uncaught]
 
     def begin(i, level, uncaught):
@@ -34,7 +34,7 @@ def split_records(lines: list[str]) -> list[tuple[int, int, str | None, bool]]:
                 out[-1][1] = i
             prev = ""
             continue
-        rec = L.record_prefix(line)
+        rec = recs[i] if recs is not None else L.record_prefix(line)
         starts_tb = s.startswith(TRACEBACK) or bool(IPY_HEADER.match(s))
         if rec is not None:
             begin(i, rec.level, False)
@@ -241,7 +241,14 @@ class _Reader:
         return self.chain
 
 
+# a record without one of these cannot hold an exception: it is not read at all
+HINTS = ("rror", "xception", "Traceback", "ailure", "Throwable", "Exit", "Interrupt", "Iteration", "Fault",
+         "RPC that terminated", "Caused by")
+
+
 def read_record(lines: list[str], start: int, end: int, level, uncaught: bool) -> Chain:
+    if not any(h in lines[n] for n in range(start, end) for h in HINTS):
+        return Chain(start, level, uncaught, text="\n".join(lines[start:end]))
     r = _Reader(start, level, uncaught)
     for n in range(start, end):
         r.feed(n, lines[n], n == start and level is not None)
