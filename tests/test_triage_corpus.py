@@ -157,3 +157,17 @@ def test_every_case_is_well_formed():
             assert (FIX / c["file"]).is_file(), c["file"]
     on_disk = {str(p.relative_to(FIX)) for p in FIX.rglob("*.txt")}
     assert on_disk == {c["file"] for c in CASES if c["source"] == "fixture"}, "every fixture text has a case"
+
+
+@pytest.mark.connect
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["id"]) for c in BY_SOURCE.get("connect", [])])
+def test_connect_exception_object_agrees(case, produced):
+    """Over Spark Connect the object carries the server's stack and the condition; triage reads the same."""
+    produced("connect")
+    r = triage_exception(produced.cache["connect_objects"][case["id"]])
+    expected = dict(case)
+    for key in ("innermost", "conditions"):
+        if f"{key}_object" in case:
+            expected[key] = case[f"{key}_object"]
+    wrong = check(expected, r)
+    assert not wrong, f"{case['id']} as an exception object: " + "; ".join(wrong)
