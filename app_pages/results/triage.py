@@ -11,6 +11,7 @@ ROOT_CAUSE_WORDS = {
     "toolchain_panic": "toolchain panic",
     "unknown": "not in the catalog",
 }
+MAX_LEVELS = 30
 DECIDED_BY = {
     "condition": "a catalog entry, by the error condition",
     "exception": "a catalog entry, by the exception class",
@@ -41,8 +42,14 @@ def _facts(r) -> list[str]:
 def _levels(r) -> None:
     if not r.levels:
         return
-    lines = []
-    for i, lv in enumerate(r.levels, 1):
+    shown = list(enumerate(r.levels, 1))
+    if len(shown) > MAX_LEVELS:  # a pathological chain: its ends say the most
+        shown = shown[:5] + shown[-(MAX_LEVELS - 5):]
+    lines, prev = [], 0
+    for i, lv in shown:
+        if i != prev + 1:
+            lines.append(f"{prev + 1}. … {i - prev - 1} more levels")
+        prev = i
         lines.append(f"{i}. `{lv.qualname}` ({lv.origin}) — {lv.message[:300] or '(no message)'}")
         for c in lv.conditions:
             state = f"SQLSTATE `{c.sqlstate}`" if c.sqlstate else "no SQLSTATE"
