@@ -79,6 +79,34 @@ def test_unknown_error_keeps_innermost():
     assert "not in the catalog" in r.to_markdown()
 
 
+@pytest.mark.parametrize("text,surfaced,innermost", [
+    # after a prefix this reader has never seen (a container id)
+    ("container_1700_0042_01_000002: java.lang.OutOfMemoryError: Java heap space\n\tat x.Y.z(Y.java:1)\n",
+     "OutOfMemoryError", "OutOfMemoryError"),
+    # inside quotes, in a key=value log line
+    ('ts=2024-05-01T10:00:00Z level=error msg="task failed" error="java.io.IOException: No space left on device"\n',
+     "IOException", "IOException"),
+    # a bare base class, with no module
+    ("Error: Could not find or load main class org.apache.spark.deploy.SparkSubmit\n", "Error", "Error"),
+    ("RuntimeError: Java gateway process exited before sending its port number\n", "RuntimeError", "RuntimeError"),
+    # a level in lower case after a timestamp, the exception in its message
+    ("2024-05-01 10:00:00,123 error Executor - task 3 failed: java.lang.ArithmeticException: / by zero\n",
+     "ArithmeticException", "ArithmeticException"),
+    # a Python class that does not end in Error, closing a traceback
+    ("Traceback (most recent call last):\n  File \"a.py\", line 3, in <module>\n    x()\n"
+     "decimal.InvalidOperation: [<class 'decimal.ConversionSyntax'>]\n", "InvalidOperation", "InvalidOperation"),
+    # a truncated IPython cell output: the header still names the class
+    ("KeyError                                  Traceback (most recent call last)\n<ipython-input-4-aa> in <module>\n"
+     "----> 1 d['x']\n", "KeyError", "KeyError"),
+    # Java chain with "... N more": the deepest cause is the innermost
+    ("java.lang.RuntimeException: outer\n\tat a.B.c(B.java:1)\nCaused by: java.lang.IllegalStateException: inner\n"
+     "\t... 3 more\n", "RuntimeException", "IllegalStateException"),
+])
+def test_parser_rules(text, surfaced, innermost):
+    r = triage_text(text)
+    assert (r.surfaced_class, r.exception_class) == (surfaced, innermost), r.levels
+
+
 def test_no_exception_at_all():
     r = triage_text("hello\nworld\n")
     assert (r.exception_class, r.message, r.outcome) == ("UnknownError", "hello", "unknown")

@@ -195,6 +195,10 @@ class _Reader:
             return
         if self.cont and self.last is not None and len(self.last.extra) < MAX_EXTRA:
             self._continuation(s)
+            return
+        hit = L.exception_inside(s)  # "<container id>: java.lang.X: ..." -- a prefix this reader does not know
+        if hit is not None and "." in hit[1] and s[max(0, hit[0] - 2):hit[0]] in (": ", '="', "='", ' "', " '"):
+            self.add(hit[1], hit[2].rstrip("\"'"), n, "log")
 
     def _continuation(self, s: str) -> None:
         m = SQLSTATE_RX.fullmatch(s)
