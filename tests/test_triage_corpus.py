@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -69,10 +70,9 @@ def produced(request, tmp_path_factory):
             elif source == "cluster":
                 texts = corpus.cluster_texts(request.getfixturevalue("standalone_cluster"), work)
             elif source == "connect":
-                server = request.getfixturevalue("connect_server")
-                failures = corpus.connect_failures(request.getfixturevalue("connect_spark"), server.url)
-                texts = corpus.local_texts(failures)
-                cache["connect_objects"] = failures
+                results = corpus.connect_results(request.getfixturevalue("connect_server"), work)
+                texts = {k: v["text"] for k, v in results.items()}
+                cache["connect_objects"] = {k: v["object"] for k, v in results.items()}
             else:
                 raise KeyError(source)
             _dump(texts)
@@ -164,10 +164,11 @@ def test_every_case_is_well_formed():
 def test_connect_exception_object_agrees(case, produced):
     """Over Spark Connect the object carries the server's stack and the condition; triage reads the same."""
     produced("connect")
-    r = triage_exception(produced.cache["connect_objects"][case["id"]])
+    got = dict(produced.cache["connect_objects"][case["id"]])
+    got["conditions"] = [SimpleNamespace(condition=c) for c in got["conditions"]]
     expected = dict(case)
     for key in ("innermost", "conditions"):
         if f"{key}_object" in case:
             expected[key] = case[f"{key}_object"]
-    wrong = check(expected, r)
+    wrong = check(expected, SimpleNamespace(**got))
     assert not wrong, f"{case['id']} as an exception object: " + "; ".join(wrong)

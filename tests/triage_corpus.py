@@ -9,7 +9,8 @@ Producers (each returns ``{case id: failure text}``; cheap, one session or one p
   default log layout, one with Spark 4's structured (JSON) log layout and a small thread stack;
 * :func:`cluster_texts` -- one application on the standalone cluster (tests/triage_cluster_driver.py):
   its driver log per failure and the executor's own stderr;
-* :func:`connect_texts` -- failures over Spark Connect, and a client pointed at a dead endpoint.
+* :func:`connect_results` -- failures over Spark Connect, and a client pointed at a dead endpoint, made
+  in a client process (tests/triage_connect_client.py) with what triage read from each exception object.
 
 Wrappers (:data:`WRAPPERS`) put a text into the layouts that platforms add around it, written from
 the formats' public documentation: Kubernetes ``kubectl logs --timestamps`` and CRI lines, Docker's
@@ -206,34 +207,19 @@ def cluster_texts(cluster, workdir: Path) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ Spark Connect
-def connect_failures(session, url: str) -> dict[str, BaseException]:
-    from pyspark.sql import SparkSession
-    from pyspark.sql import functions as F
-    from pyspark.sql.connect.client.retries import DefaultPolicy
+def connect_results(server, workdir: Path) -> dict[str, dict]:
+    """``{case id: {"text": console text, "object": what triage_exception read}}`` from a client process.
 
-    from tests.cluster_fixture import free_port
-
-    @F.udf("int")
-    def bucket(months):
-        return {0: 1, 1: 2}[months // 12]
-
-    out = {
-        "connect_udf_key_error": _fail(lambda: session.range(30).select(bucket("id")).collect()),
-        "connect_ansi_divide_by_zero": _fail(lambda: session.sql("select 1 / 0 as x").collect()),
-        "connect_unresolved_column": _fail(lambda: session.range(2).select("nope").collect()),
-        "connect_spark_context": _fail(lambda: session.sparkContext),
-    }
-    other = SparkSession.builder.remote(url).create()
-    other.stop()
-    out["connect_stopped_session"] = _fail(lambda: other.range(3).collect())
-    dead = SparkSession.builder.remote(f"sc://127.0.0.1:{free_port()}").create()
-    dead.client.set_retry_policies([DefaultPolicy(max_retries=1, initial_backoff=10, max_backoff=20)])
-    out["connect_dead_endpoint"] = _fail(lambda: dead.range(1).collect())
-    try:
-        dead.stop()
-    except Exception:
-        pass
-    return out
+    The client runs in its own process: a Connect session turns the whole process into a Connect
+    client, which the suite's classic session (and every driver it starts) must not inherit.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED")}
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "triage_connect_client.py"), server.url],
+                          cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise AssertionError(f"Connect client failed (rc {proc.returncode}):\n{proc.stderr[-4000:]}")
+    return json.loads(lines[-1])
 
 
 # ------------------------------------------------------------------ wrappers (documented layouts)
