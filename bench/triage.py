@@ -4,14 +4,15 @@
     python bench/triage.py --mb 100   # smaller
 
 The log is generated once into a temporary directory (INFO lines, a few benign
-WARN exceptions, the Py4JJavaError near the end).  Engine: ``triage_file`` (grep finds
-the hit lines, Python reads only the error blocks; without grep the Python scanner).
+WARN exceptions, the Py4JJavaError near the end).  Engine: ``triage_file`` (ripgrep, else
+grep, finds the hit lines and Python reads only the error blocks; without either the Python
+scanner).
 Baseline: ``grep -c -E 'Error|Exception'`` over the same file, which only counts lines
 and finds nothing out.  Several rounds each, medians; then one round of the pure-Python
 engine (``triage_stream``, what stdin and uploads use) for reference.  Peak memory of the
 engine is measured in a separate round with tracemalloc (Python allocations), plus the
-process's max RSS and its children's (grep).  Prints MB/s and peak MB; last line:
-``ratio: <engine seconds / grep seconds>``.
+process's max RSS and its children's (the search tool, grep -c).  Prints MB/s and peak MB;
+last line: ``ratio: <engine seconds / grep seconds>``.
 """
 from __future__ import annotations
 
@@ -129,7 +130,7 @@ def main() -> None:
             same = (r.catalog_id, r.line_no) == (report.catalog_id, report.line_no)
             print(f"python engine (streams) {s:.2f} s ({mb / s:.0f} MB/s); same result: {same}")
         print(f"engine peak traced memory {peak / 2**20:.1f} MB; max RSS {rss:.0f} MB (process), "
-              f"{child:.0f} MB (grep)")
+              f"{child:.0f} MB (children: the search tool and grep -c)")
         print(f"MB/s: {mb / e:.0f}; peak MB: {max(rss, child):.0f}")
         print(f"ratio: {e / g:.2f}")
 

@@ -217,16 +217,19 @@ def _blocks(scan_fn):
     return seen, res
 
 
+def test_the_pinned_ripgrep_and_grep_are_found():
+    assert [name for name, _ in stream.searchers()] == ["rg", "grep"]  # ripgrep comes with requirements.txt
+
+
 @pytest.mark.parametrize("path", TEXTS, ids=lambda p: str(p.relative_to(FIX)))
-def test_both_engines_cut_the_same_blocks(path, monkeypatch):
+def test_every_engine_cuts_the_same_blocks(path, monkeypatch):
     with open(path, "rb") as f:
-        py, py_res = _blocks(lambda cb: stream.scan(f, on_block=cb, chunk=257))  # lines cut across chunk borders
-    grep, grep_res = _blocks(lambda cb: stream.scan_file(path, on_block=cb))
-    assert grep_res.engine == ("grep" if stream._grep() else "python")
-    assert py and py == grep
-    monkeypatch.setattr(stream, "_grep", lambda: None)  # a machine without grep
-    fallback, res = _blocks(lambda cb: stream.scan_file(path, on_block=cb))
-    assert res.engine == "python" and fallback == py
+        py, _ = _blocks(lambda cb: stream.scan(f, on_block=cb, chunk=257))  # lines cut across chunk borders
+    assert py
+    for name, command in stream.searchers() + [(None, None)]:
+        monkeypatch.setattr(stream, "_searcher", lambda n=name, c=command: (n, c) if n else None)
+        found, res = _blocks(lambda cb: stream.scan_file(path, on_block=cb))
+        assert res.engine == (name or "python") and found == py, name
 
 
 @pytest.mark.parametrize("path", TEXTS, ids=lambda p: str(p.relative_to(FIX)))
