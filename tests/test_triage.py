@@ -107,6 +107,17 @@ def test_parser_rules(text, surfaced, innermost):
     assert (r.surfaced_class, r.exception_class) == (surfaced, innermost), r.levels
 
 
+def test_a_worker_that_lost_its_jvm_is_a_symptom_of_the_error_before_it():
+    text = ("26/12/01 21:52:48 ERROR Executor: Exception in task 0.0 in stage 2.0 (TID 3)\n"
+            "java.lang.OutOfMemoryError: Java heap space\n\tat scala.collection.mutable.ArrayBuffer.addOne(x.scala:1)\n"
+            "Traceback (most recent call last):\n  File \"/opt/spark/python/lib/pyspark.zip/pyspark/daemon.py\", "
+            "line 193, in manager\n    code = worker(sock, authenticated)\nEOFError\n")
+    r = triage_text(text)
+    assert (r.exception_class, r.outcome) == ("OutOfMemoryError", "heavy_load")
+    only = triage_text(text[text.index("Traceback"):])  # alone, the lost peer is all there is to read
+    assert only.exception_class == "EOFError"
+
+
 def test_no_exception_at_all():
     r = triage_text("hello\nworld\n")
     assert (r.exception_class, r.message, r.outcome) == ("UnknownError", "hello", "unknown")

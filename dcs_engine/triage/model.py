@@ -17,6 +17,7 @@ NOT_CONDITIONS = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE", "FATAL", "WARNING",
 QUIET_LEAVES = {"EOFException", "IOException", "SocketException", "ClosedChannelException", "InterruptedException",
                  "SocketTimeoutException", "Py4JJavaError"}
 MAX_EXTRA = 40
+LOST_PEER = {"EOFError", "BrokenPipeError", "ConnectionResetError", "ConnectionAbortedError"}
 
 
 @dataclass
@@ -58,6 +59,8 @@ class Chain:
             return -1
         base = {None: 3, "FATAL": 4, "CRITICAL": 4, "ERROR": 4, "SEVERE": 4, "WARN": 2, "INFO": 1, "NOTICE": 1}
         r = base.get(self.level, 0)
+        if self.levels[-1].name in LOST_PEER:
+            return min(r, 1)  # a process that lost its peer (a worker whose JVM died) shows a symptom, not the cause
         if self.uncaught:
             r += 2
         if any(lv.name == "Py4JJavaError" or lv.message.startswith("Job aborted") for lv in self.levels):
