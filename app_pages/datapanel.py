@@ -146,7 +146,7 @@ def panel() -> None:
     schema = ensure_schema()
     src = state.data()
     failed = ss.get("dui_refused") or (src is not None and schema is None)
-    opened = failed or (src is None and not state.walk().path)
+    opened = failed or not state.walk().path   # open at the start, and whenever it needs attention
     with st.expander(f"Data under investigation: {title()}", expanded=bool(opened), icon="🔎"):
         if schema is not None:
             st.caption(f"Carried to every technique of this diagnosis, and in the link. {schema.summary()}")

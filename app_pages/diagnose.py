@@ -1,4 +1,6 @@
 """Diagnose: walk the runbook, run techniques on the data under investigation, follow their results."""
+import json
+
 import streamlit as st
 import streamlit.components.v1 as components
 
@@ -8,7 +10,7 @@ from dcs_engine import service
 from runbook.graph import neighbourhood_dot, render_svg, to_dot
 from runbook.walk import code_from_query, data_from_query, from_query
 
-ZOOMS = (0.5, 0.75, 1.0, 1.5, 2.0)
+ZOOMS = (None, 0.5, 0.75, 1.0, 1.5, 2.0)   # None: fit the width
 LEGEND = ("Filled: the path taken · red border: the current step · white: the ways on from here, each "
           "with its answer in italics · dashed blue: suggested by the last result")
 
@@ -94,7 +96,7 @@ def whole_tree(book, walk, suggested) -> None:
     """Every node, left to right; zoomable and scrollable where Graphviz's ``dot`` is installed."""
     ss = st.session_state
     ss.setdefault("tree_zoom", 1.0)
-    zoom = st.select_slider("Zoom", ZOOMS, key="tree_zoom", format_func=lambda z: f"{z:.0%}")
+    zoom = st.select_slider("Zoom", ZOOMS, key="tree_zoom", format_func=lambda z: "fit" if z is None else f"{z:.0%}")
     dot = to_dot(book, walk, suggested)
     svg = render_svg(dot, zoom)
     if svg is None:
@@ -102,8 +104,12 @@ def whole_tree(book, walk, suggested) -> None:
         st.caption("Install Graphviz (`dot`) on the server for a zoomable drawing; meanwhile use the "
                    "chart's full-screen button.")
         return
-    components.html(f'<div style="font-family: sans-serif">{svg}</div>', height=560, scrolling=True)
-    st.caption("Scroll to pan; pick a zoom above.")
+    centre = ("<script>const n = document.getElementById(" + json.dumps(f"n-{walk.current}") + ");"
+              "if (n) { const r = n.getBoundingClientRect();"   # scroll this frame only, not the page
+              "window.scrollTo(r.left + r.width / 2 - innerWidth / 2, r.top + r.height / 2 - innerHeight / 2); }"
+              "</script>") if walk.current else ""
+    components.html(f"<div>{svg}</div>{centre}", height=560, scrolling=True)
+    st.caption("Scroll to pan (the current step is centred); pick a zoom above.")
 
 
 state.init()

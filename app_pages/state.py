@@ -71,9 +71,7 @@ def set_walk(w: Walk, label: str | None = None, keep_failure: bool = False) -> N
         what = label or ("back one step" if len(w.path) < len(old.path) else "jumped")
         log(evidence.Entry("step", w.current or "-", (book.node(w.current).title if w.current else "restart"),
                            f"{what} (path now {' → '.join(w.path) or 'empty'})"))
-    st.query_params.clear()
-    st.query_params.update(w.to_query())
-    st.query_params.update(link_query())
+    st.query_params.from_dict({**w.to_query(), **link_query()})   # one update of the URL, not three
 
 
 def log(entry: evidence.Entry) -> None:

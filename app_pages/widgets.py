@@ -32,8 +32,9 @@ OPTIONAL_COLUMNS = {("branch_count", "group_by"), ("naughty_rows", "arguments")}
 NUMERIC_COLUMNS = {("divide_conquer", "column")}
 # A true/false SQL expression: prefilled with a boolean column of the data (or left empty).
 MEASURES = {("sample", "measure")}
-# Values of the demo data (category names): meaningless on other data, so left empty there.
-DEMO_VALUES = {("sample", "numerator"), ("sample", "denominator")}
+# Defaults that belong to the demo data or the demo code (category names, expectations about the
+# demo function's lines): meaningless on the user's data and code, so left empty there.
+DEMO_VALUES = {("sample", "numerator"), ("sample", "denominator"), ("branch_count", "expectations")}
 CODE_PARAMS = ("code", "function", "ref")
 NUMERIC_TYPES = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")
 

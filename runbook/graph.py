@@ -221,16 +221,16 @@ def _svg(dot: str) -> str:
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
-def render_svg(dot: str, zoom: float = 1.0) -> str | None:
-    """The drawing as SVG from Graphviz's ``dot`` (None if it is not installed), scaled by ``zoom``.
-
-    The SVG keeps its own size in points times ``zoom``: put it in a scrolling box to pan."""
+def render_svg(dot: str, zoom: float | None = 1.0) -> str | None:
+    """The drawing as SVG from Graphviz's ``dot`` (None if it is not installed), scaled by ``zoom``
+    (None: as wide as its box).  Put it in a scrolling box to pan."""
     if not has_dot():
         return None
     svg = _svg(dot)
     svg = svg[svg.index("<svg"):]
     m = _SIZE.search(svg)
     if m:
-        w, h = float(m.group(1)) * zoom, float(m.group(2)) * zoom
-        svg = svg[: m.start()] + f'<svg width="{w:.0f}pt" height="{h:.0f}pt"' + svg[m.end():]
+        w, h = float(m.group(1)), float(m.group(2))
+        size = 'width="100%"' if zoom is None else f'width="{w * zoom:.0f}pt" height="{h * zoom:.0f}pt"'
+        svg = svg[: m.start()] + f"<svg {size}" + svg[m.end():]
     return svg
