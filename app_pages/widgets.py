@@ -238,7 +238,8 @@ def param_form(node_id: str, tech, node_defaults: dict) -> dict:
         values[p.name] = _draw(node_id, tech, p, saved, default, src, schema, role)
     if src is not None and role:
         state.set_user_code(role, {n: values[n] for n in CODE_PARAMS if n in values})
-    saved.update({k: v for k, v in values.items() if not (src is not None and k in CODE_PARAMS)})
+    carried = set(CODE_PARAMS) | {p.name for p in tech.params if p.kind == "source"}
+    saved.update({k: v for k, v in values.items() if src is None or k not in carried})   # the step's own only
     _check(node_id, tech, values, schema, has_source and src is not None)
     return values
 

@@ -27,7 +27,7 @@ def dot(at) -> str:
 
 
 def current_in_dot(at) -> str:
-    line = next(l for l in dot(at).splitlines() if 'class="current"' in l)
+    line = next(x for x in dot(at).splitlines() if 'class="current"' in x)
     return line.strip().split(" ", 1)[0]
 
 
@@ -132,7 +132,7 @@ def test_take_runs_on_demo_data_and_suggests_next_step(spark):
     assert len(at.dataframe) == 1
     frame = at.dataframe[0].value
     assert len(frame) == 10 and frame["active_experiment_id"].str.contains("experiments").all()
-    assert 'class="suggested"' in next(l for l in dot(at).splitlines() if l.strip().startswith("t_profile ["))
+    assert 'class="suggested"' in next(x for x in dot(at).splitlines() if x.strip().startswith("t_profile ["))
     run = [e for e in at.session_state["evidence"] if e.kind == "run"]
     assert len(run) == 1 and run[0].outcome == "rows"
     assert run[0].params["source"]["where"] == "active_experiment_id is not null"

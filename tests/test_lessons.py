@@ -14,7 +14,7 @@ from lessons import course, progress
 from lessons.checking import CheckResult
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = course.discover()
+LESSONS = course.register_datasets()   # the lessons' data as demo datasets, through the explicit API
 
 # lesson id -> a piece of the message the broken code must fail with
 BROKEN = {
@@ -224,3 +224,25 @@ def test_lessons_page_open_hint_check(spark):
     assert rec["code"] == LESSONS["l03_dcs_prompt"].fix
     at.button(key="ls_back").click().run()
     assert "1 of 10 lessons passed" in at.caption[0].value
+
+
+def test_reading_the_course_writes_nothing_into_the_demo_registry():
+    """Only course.register_datasets() adds the lessons' data (the Lessons page used to write into the
+    registry as a side effect of listing the lessons); a built-in dataset cannot be replaced."""
+    import subprocess
+    import sys
+
+    probe = ("from lessons import course; from dcs_engine.inputs import demo\n"
+             "course.discover(); before = [n for n in demo.names() if n.startswith('lesson-')]\n"
+             "course.register_datasets(); after = [n for n in demo.names() if n.startswith('lesson-')]\n"
+             "print(len(before), len(after))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["0", str(len(LESSONS))]
+    from dcs_engine.errors import SourceError
+    from dcs_engine.inputs import demo
+
+    with pytest.raises(SourceError) as err:
+        demo.register("telemetry", "mine", lambda spark, rows, seed: None)
+    assert "a name no built-in dataset has" in err.value.message
+    assert demo.DATASETS["telemetry"].build.__module__ == "dcs_engine.inputs.demo"
