@@ -221,7 +221,7 @@ def discover(root: str | os.PathLike | None = None) -> dict[str, Lesson]:
             raise _err(lesson.folder, "lesson.yaml key 'number'", "a number no other lesson has",
                        f"{lesson.number}, also used by '{numbers[lesson.number]}'", "renumber one of them")
         numbers[lesson.number] = lesson.id
-    out = {l.id: l for l in sorted(lessons, key=lambda l: l.number)}
+    out = {x.id: x for x in sorted(lessons, key=lambda x: x.number)}
     _CACHE[str(root)] = (stamp, out)
     return out
 

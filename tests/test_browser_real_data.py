@@ -52,13 +52,9 @@ def carried(page, path) -> None:
     assert page.locator('[class*="st-key-p_"][class*="_source_"]').count() == 0   # nothing to retype
 
 
-def test_one_real_data_diagnosis_carries_its_source(app_server, page, penguins):
-    path, frame = penguins
-    biscoe = frame[frame.island == "Biscoe"]
-    broken = int((biscoe.body_mass_g.isna() | biscoe.bill_length_mm.isna()).sum())
-    page.set_default_timeout(60_000)
+def choose_once(page, app_server, path) -> None:
+    """Choose the data at the start (the box is open before a symptom is picked)."""
     page.goto(app_server)
-    # Choose the data once, at the start (the box is open before a symptom is picked).
     page.locator(".st-key-data_kind").get_by_text("A path").click()
     settle(page)
     page.locator(".st-key-data_path input").fill(str(path))
@@ -68,7 +64,8 @@ def test_one_real_data_diagnosis_carries_its_source(app_server, page, penguins):
     page.get_by_text(re.compile(r"8 column\(s\): species \(string\), island \(string\)")).first.wait_for()
     assert_readable(page, "Crash (a traceback)")
 
-    # 1. Take a few rows.
+
+def take(page, path, frame) -> None:
     click(page, "sym_crash")
     click(page, "edge_5")
     page.wait_for_url(re.compile(r"node=t_take"))
@@ -80,7 +77,9 @@ def test_one_real_data_diagnosis_carries_its_source(app_server, page, penguins):
     schema = page.locator('[data-testid="stCode"]').filter(has_text="bill_length_mm").first.text_content()
     assert all(f"{c}:" in schema for c in frame.columns), schema
 
-    # 2. Naughty rows: the user's function, typed once, on the same data.
+
+def naughty_rows(page, path, rows: int, broken: int) -> None:
+    """The user's function, typed once, on the same data."""
     settle(page)
     click(page, "edge_1")
     page.wait_for_url(re.compile(r"node=t_naughty_rows"))
@@ -93,12 +92,14 @@ def test_one_real_data_diagnosis_carries_its_source(app_server, page, penguins):
     page.get_by_text("Rows scanned").first.wait_for(timeout=TIMEOUT)
     settle(page)
     metrics = page.locator('[data-testid="stMetric"]')
-    assert metrics.filter(has_text="Rows scanned").inner_text().split()[-1] == f"{len(biscoe):,}"
+    assert metrics.filter(has_text="Rows scanned").inner_text().split()[-1] == f"{rows:,}"
     assert metrics.filter(has_text="Rows that raised").inner_text().split()[-1] == f"{broken:,}"
     page.get_by_text(re.compile(r"TypeError: unsupported operand type\(s\) for /")).first.wait_for()
     assert "mass_per_bill" in parse_qs(urlparse(page.url).query)["code.function"][0]
 
-    # 3. The result suggests data variance, then profile the same data.
+
+def profile(page, path, total: int, in_filter: int) -> None:
+    """The result suggests data variance; then profile the same data."""
     settle(page)
     suggested = page.locator(".st-key-edge_0 button").first
     assert "➜" in suggested.inner_text()
@@ -109,14 +110,24 @@ def test_one_real_data_diagnosis_carries_its_source(app_server, page, penguins):
     carried(page, path)
     assert_readable(page, "Profile data variance")
     click(page, "run")
-    page.get_by_text(re.compile(rf"Variance in {len(frame)} rows")).first.wait_for(timeout=TIMEOUT)
+    page.get_by_text(re.compile(rf"Variance in {total} rows")).first.wait_for(timeout=TIMEOUT)
     settle(page)
     where_metric = page.locator('[data-testid="stMetric"]').filter(has_text=f"where {WHERE}")
-    assert where_metric.inner_text().split()[-1] == f"{len(biscoe):,}"
+    assert where_metric.inner_text().split()[-1] == f"{in_filter:,}"
 
-    # The whole tree is a click away, drawn on the server and zoomable.
+
+def test_one_real_data_diagnosis_carries_its_source(app_server, page, penguins):
+    path, frame = penguins
+    biscoe = frame[frame.island == "Biscoe"]
+    broken = int((biscoe.body_mass_g.isna() | biscoe.bill_length_mm.isna()).sum())   # counted by pandas
+    page.set_default_timeout(60_000)
+    choose_once(page, app_server, path)
+    take(page, path, frame)
+    naughty_rows(page, path, len(biscoe), broken)
+    profile(page, path, len(frame), len(biscoe))
+    # The whole tree is a click away, drawn on the server, zoomable, centred on the current step.
     settle(page)
     page.locator(".st-key-tree_all label").first.click()
-    frame_el = page.frame_locator("iframe").first
-    frame_el.locator("svg g#n-t_profile").wait_for()
-    assert "current" in (frame_el.locator("svg g#n-t_profile").get_attribute("class") or "")
+    tree = page.frame_locator("iframe").first
+    tree.locator("svg g#n-t_profile").wait_for()
+    assert "current" in (tree.locator("svg g#n-t_profile").get_attribute("class") or "")

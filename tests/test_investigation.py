@@ -124,7 +124,7 @@ def test_the_users_function_is_typed_once_for_every_technique_that_takes_it(spar
     assert at.text_area(key="fn_function_code").value == ""                # not the demo's function
     at.text_area(key="fn_function_code").set_value(RATIO).run()
     assert qp(at, "code.function") == RATIO
-    for j, to in ((1, "q_not_data"), (0, "c_framework_state"), (1, "t_scale_out")):
+    for to in ("q_not_data", "c_framework_state", "t_scale_out"):
         edge = next(i for i, e in enumerate(at.session_state["runbook"].node(at.session_state["walk"].current).edges)
                     if e.to == to)
         at.button(key=f"edge_{edge}").click().run()

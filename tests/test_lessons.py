@@ -37,7 +37,7 @@ BROKEN = {
 
 
 def test_the_course_has_the_ten_lessons_in_order():
-    assert [l.number for l in LESSONS.values()] == list(range(1, 11))
+    assert [x.number for x in LESSONS.values()] == list(range(1, 11))
     assert set(LESSONS) == set(BROKEN)
     from runbook import load_builtin
 
@@ -210,7 +210,7 @@ def test_lessons_page_open_hint_check(spark):
     assert at.text_area(key="ls_code").value == LESSONS["l03_dcs_prompt"].broken
     spec = at.get("graphviz_chart")[0].proto.spec
     assert 't_naughty_rows [' in spec and 'class="current"' in next(
-        l for l in spec.splitlines() if l.strip().startswith("t_naughty_rows ["))
+        x for x in spec.splitlines() if x.strip().startswith("t_naughty_rows ["))
     at.button(key="ls_hint").click().run()
     assert [i.value for i in at.info if i.value.startswith("Hint")] == [f"Hint 1: {LESSONS['l03_dcs_prompt'].hints[0]}"]
     at.button(key="ls_check").click().run()
