@@ -10,7 +10,7 @@ from dcs_engine import service
 from runbook.graph import neighbourhood_dot, render_svg, to_dot
 from runbook.walk import code_from_query, data_from_query, from_query
 
-ZOOMS = (None, 0.5, 0.75, 1.0, 1.5, 2.0)   # None: fit the width
+ZOOMS = ("fit", 0.5, 0.75, 1.0, 1.5, 2.0)   # "fit": as wide as the box
 LEGEND = ("Filled: the path taken · red border: the current step · white: the ways on from here, each "
           "with its answer in italics · dashed blue: suggested by the last result")
 
@@ -96,9 +96,12 @@ def whole_tree(book, walk, suggested) -> None:
     """Every node, left to right; zoomable and scrollable where Graphviz's ``dot`` is installed."""
     ss = st.session_state
     ss.setdefault("tree_zoom", 1.0)
-    zoom = st.select_slider("Zoom", ZOOMS, key="tree_zoom", format_func=lambda z: "fit" if z is None else f"{z:.0%}")
+    zoom = st.select_slider("Zoom", ZOOMS, key="tree_zoom", format_func=lambda z: z if z == "fit" else f"{z:.0%}")
     dot = to_dot(book, walk, suggested)
-    svg = render_svg(dot, zoom)
+    try:
+        svg = render_svg(dot, None if zoom == "fit" else zoom)
+    except (OSError, ValueError):   # dot missing its libraries, or refusing a team's tree: draw it in the browser
+        svg = None
     if svg is None:
         st.graphviz_chart(dot, width="stretch")
         st.caption("Install Graphviz (`dot`) on the server for a zoomable drawing; meanwhile use the "

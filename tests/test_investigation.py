@@ -162,3 +162,23 @@ def test_describe_reads_the_schema_with_where_and_columns(spark, penguins):
     with pytest.raises(SourceError) as err:
         describe(spark, SourceSpec(kind="path", path=str(folder / "penguins.parquet"), where="nope = 1"))
     assert "nope" in err.value.message
+
+
+def test_the_whole_runbook_is_one_toggle_away(spark):
+    at = new_app()
+    at.query_params.update({"path": "crash.t_take", "node": "t_take"})
+    at.run()
+    assert "f_kryo" not in at.get("graphviz_chart")[0].proto.spec      # the neighbourhood only
+    at.toggle(key="tree_all").set_value(True).run()
+    assert not at.exception
+    assert at.select_slider(key="tree_zoom").value == 1.0
+    (frame,) = at.get("iframe")                                          # drawn on the server by dot
+    page = frame.proto.srcdoc
+    assert page.count("<svg") == 1 and page.count('class="node current"') == 1
+    assert 'id="n&#45;f_kryo"' in page                                   # every node
+    width = float(page.split('<svg width="', 1)[1].split("pt", 1)[0])
+    at.select_slider(key="tree_zoom").set_value(2.0).run()
+    zoomed = at.get("iframe")[0].proto.srcdoc
+    assert abs(float(zoomed.split('<svg width="', 1)[1].split("pt", 1)[0]) - 2 * width) <= 1
+    at.select_slider(key="tree_zoom").set_value("fit").run()
+    assert '<svg width="100%"' in at.get("iframe")[0].proto.srcdoc
