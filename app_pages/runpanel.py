@@ -29,7 +29,8 @@ def run_panel(node, tech) -> str | None:
     raw = widgets.param_form(node.id, tech, node.params)
     handle = service.get_run(ss.runs.get(node.id, ""))
     cols = st.columns([1, 1, 4])
-    if cols[0].button("Run", key="run", type="primary", disabled=bool(handle and not handle.done)):
+    blocked = bool(widgets.problem(node.id))   # parameters refused before any Spark job (shown above)
+    if cols[0].button("Run", key="run", type="primary", disabled=bool(handle and not handle.done) or blocked):
         handle = service.start_run(ss.owner, tech.id, raw)
         ss.runs[node.id] = handle.id
         ss.run_params = {**ss.get("run_params", {}), handle.id: raw}

@@ -71,8 +71,7 @@ def set_walk(w: Walk, label: str | None = None, keep_failure: bool = False) -> N
         what = label or ("back one step" if len(w.path) < len(old.path) else "jumped")
         log(evidence.Entry("step", w.current or "-", (book.node(w.current).title if w.current else "restart"),
                            f"{what} (path now {' → '.join(w.path) or 'empty'})"))
-    st.query_params.clear()
-    st.query_params.update(w.to_query())
+    st.query_params.from_dict({**w.to_query(), **link_query()})   # one update of the URL, not three
 
 
 def log(entry: evidence.Entry) -> None:
@@ -83,3 +82,57 @@ def log(entry: evidence.Entry) -> None:
 def form(node_id: str) -> dict:
     init()
     return st.session_state.forms.setdefault(node_id, {})
+
+
+# -- the data under investigation (issue 14): one source and one user's code per diagnosis --------
+# ``dui`` is the source mapping (None: each step's own demo data), ``dui_schema`` its SourceSchema,
+# ``user_code`` role -> {code, function, ref}.  Carried to every technique node, kept in the link.
+
+def data() -> dict | None:
+    return st.session_state.get("dui")
+
+
+def data_schema():
+    return st.session_state.get("dui_schema")
+
+
+def set_data(source: dict | None, schema=None, note: str = "") -> None:
+    """Investigate ``source`` from now on (None: each step's demo data); log it and mirror it in the link."""
+    ss = st.session_state
+    changed = source != ss.get("dui")
+    ss.dui, ss.dui_schema = source, schema
+    if changed:
+        from dcs_engine import service
+
+        what = service.parse_source(source).describe() if source else "each step's own demo data"
+        detail = (schema.summary() if schema is not None else "schema not read yet") if source else ""
+        log(evidence.Entry("data", walk().current or "-", f"data under investigation: {what}",
+                           (note + " " + detail).strip(), {"source": source} if source else {}))
+    _mirror_link()
+
+
+def user_code(role: str) -> dict:
+    return dict(st.session_state.get("user_code", {}).get(role, {}))
+
+
+def set_user_code(role: str, values: dict) -> None:
+    codes = st.session_state.setdefault("user_code", {})
+    if codes.get(role) != values:
+        codes[role] = dict(values)
+        _mirror_link()
+
+
+def link_query() -> dict[str, str]:
+    from runbook.walk import code_to_query, data_to_query
+
+    if data() is None:   # each step's demo data, with each step's demo code
+        return {}
+    return {**data_to_query(data()), **code_to_query(st.session_state.get("user_code", {}))}
+
+
+def _mirror_link() -> None:
+    from runbook.walk import is_link_key
+
+    for key in [k for k in st.query_params if is_link_key(k)]:
+        del st.query_params[key]
+    st.query_params.update(link_query())

@@ -99,3 +99,49 @@ def save_eventlog_upload(files: list[tuple[str, bytes]]) -> str:
 __all__ = ["DcsError", "start_run", "get_run", "connect", "settings_from", "current_settings",
            "spark_state", "restart_spark", "start_eventlog", "start_compare", "get_eventlog_run", "eventlog_apps",
            "save_eventlog_upload"]
+
+           "spark_state", "restart_spark"]
+
+
+# -- Added by the "ui" helper (issue 14/15): what the Diagnose and Lessons pages need, through this door.
+# Minimal, in-process versions; the "server" helper routes describe_source to the user's worker.
+
+def describe_source(owner: str, source: dict):
+    """The columns and types of a data source (its where clause and columns applied): a SourceSchema.
+
+    Raises SourceError naming the input (a missing path, a wrong format, a bad where clause)."""
+    from dcs_engine.inputs.sources import SourceSpec, describe
+
+    spec = SourceSpec.from_dict(source)
+    return describe(MANAGER.session(), spec)
+
+
+def parse_source(source: dict):
+    """A source mapping (a form, a link) checked without Spark: the SourceSpec, or SourceError."""
+    from dcs_engine.inputs.sources import SourceSpec
+
+    return SourceSpec.from_dict(source)
+
+
+def technique(technique_id: str):
+    return registry.get(technique_id)
+
+
+def check_params(technique_id: str, raw: dict, columns=None) -> None:
+    """Refuse bad parameters before any Spark job: types and ranges, and, given the source's
+    columns, every column parameter (condition COLUMN_NOT_FOUND)."""
+    params = registry.coerce_params(registry.get(technique_id), raw)
+    if columns is not None:
+        registry.check_columns(params, columns)
+
+
+def demo_datasets() -> list[str]:
+    from dcs_engine.inputs import demo
+
+    return demo.names()
+
+
+def source_formats() -> tuple[str, ...]:
+    from dcs_engine.inputs.sources import FORMATS
+
+    return FORMATS

@@ -177,3 +177,27 @@ def load(spark, spec: SourceSpec, base=None):
                               found=repr(missing[0]), fix="pick columns that exist in the source")
         df = df.select(*spec.columns)
     return df
+
+
+# -- the data under investigation (issue 14): its schema, before any technique runs -----------
+
+@dataclass(frozen=True)
+class SourceSchema:
+    """A source's columns and their Spark types (``simpleString``), after ``where`` and ``columns``."""
+
+    columns: tuple[str, ...]
+    types: tuple[str, ...]
+
+    def type_of(self, column: str) -> str | None:
+        return dict(zip(self.columns, self.types)).get(column)
+
+    def summary(self, limit: int = 12) -> str:
+        pairs = [f"{c} ({t})" for c, t in zip(self.columns, self.types)]
+        more = f", … {len(pairs) - limit} more" if len(pairs) > limit else ""
+        return f"{len(pairs)} column(s): " + ", ".join(pairs[:limit]) + more
+
+
+def describe(spark, spec: SourceSpec | FrameSource) -> SourceSchema:
+    """The schema of ``spec`` (analysis only: no job, except where the format infers its schema)."""
+    fields = load(spark, spec).schema.fields
+    return SourceSchema(tuple(f.name for f in fields), tuple(f.dataType.simpleString() for f in fields))
