@@ -73,6 +73,7 @@ def test_report_is_exported_from_the_stored_record(tmp_path):
     inc = store.create(title="bad rows", runbook="built-in", by="alice")
     store.append(inc.id, evidence.step(None, "crash", "symptom", "Crash").with_author("alice"))
     store.append(inc.id, evidence.step("crash", "t_take", "Show rows", "Take a few rows").with_author("bob"))
+    store.set_path(inc.id, ("crash", "t_take"))
     text = store.report(inc.id, {"crash": "Crash", "t_take": "Take a few rows"}, link="http://doctor/?incident=x")
     assert f"- Incident: `{inc.id}` — bad rows" in text
     assert "http://doctor/?incident=x" in text
