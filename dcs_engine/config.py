@@ -6,7 +6,7 @@ One TOML file (``$DCS_CONFIG``, else ``dcs-doctor.toml`` in the working director
 
     [storage]  data_dir (DCS_DATA_DIR)  database_url (DCS_DATABASE_URL)
     [paths]    roots (DCS_PATH_ROOTS, separated by ':')
-    [limits]   upload_mb runbook_kb runbook_nodes runbook_depth yaml_aliases driver_rows runs_per_session
+    [limits]   upload_mb runbook_kb runbook_nodes runbook_depth yaml_expansion driver_rows runs_per_session
                (DCS_UPLOAD_MB, DCS_RUNBOOK_KB, ...)
     [auth]     operators (DCS_OPERATORS, comma-separated e-mails or @domains)
                shared_secret (DCS_SHARED_SECRET)  shared_secret_role (DCS_SHARED_SECRET_ROLE)
@@ -38,7 +38,7 @@ class Limits:
     runbook_kb: int = 512           # a runbook's YAML text
     runbook_nodes: int = 500        # nodes in one runbook (the drawing stays readable)
     runbook_depth: int = 24         # nesting of YAML collections
-    yaml_aliases: int = 100         # *alias references in one runbook
+    yaml_expansion: int = 100_000   # YAML values in a runbook once its *aliases are expanded
     driver_rows: int = 10_000       # rows one technique may bring to the driver
     runs_per_session: int = 500     # technique runs per browser session
 

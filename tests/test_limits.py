@@ -67,8 +67,18 @@ def test_alias_bomb_is_refused():
     with pytest.raises(RunbookError) as err:
         loads(BOMB, "bomb.yaml")
     assert err.value.condition == "RUNBOOK_INVALID"
-    assert err.value.params["limit"] == "yaml_aliases"
-    assert "bomb.yaml line" in err.value.message and "DCS_YAML_ALIASES" in err.value.message
+    assert err.value.params["limit"] == "yaml_expansion"
+    assert "bomb.yaml line" in err.value.message and "DCS_YAML_EXPANSION" in err.value.message
+
+
+def test_bomb_inside_params_is_refused_too():
+    """The same bomb where today's loader would hand it on (a node's params)."""
+    head, tail = BOMB.split("title: bomb")
+    text = head + ("title: bomb\nnodes:\n- id: s\n  kind: symptom\n  title: S\n  text: t\n  edges: [{to: t, label: go}]\n"
+                   "- id: t\n  kind: technique\n  technique: take\n  title: T\n  text: t\n  params: {n: 3, x: *i}\n")
+    with pytest.raises(RunbookError) as err:
+        loads(text, "bomb2.yaml")
+    assert err.value.params["limit"] == "yaml_expansion"
 
 
 def test_a_few_aliases_are_fine():
