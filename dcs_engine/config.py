@@ -5,7 +5,7 @@ One TOML file (``$DCS_CONFIG``, else ``dcs-doctor.toml`` in the working director
 ``DCS_*`` environment variables, which win over the file.  Every setting::
 
     [storage]  data_dir (DCS_DATA_DIR)  database_url (DCS_DATABASE_URL)
-    [paths]    roots (DCS_PATH_ROOTS, separated by ':')
+    [paths]    roots (DCS_PATH_ROOTS, comma-separated; remote roots such as s3a://bucket/prefix too)
     [limits]   upload_mb runbook_kb runbook_nodes runbook_depth yaml_expansion driver_rows runs_per_session
                (DCS_UPLOAD_MB, DCS_RUNBOOK_KB, ...)
     [auth]     operators (DCS_OPERATORS, comma-separated e-mails or @domains)
@@ -135,7 +135,7 @@ def _int(flat, env, key: str, default: int) -> int:
 
 def _list(value) -> tuple[str, ...]:
     if isinstance(value, str):
-        value = value.replace(os.pathsep, ",").split(",") if value else []
+        value = value.split(",") if value else []
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 

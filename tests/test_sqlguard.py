@@ -137,7 +137,7 @@ def test_symlink_out_of_a_root_is_refused(tmp_path, monkeypatch):
 
 
 def test_remote_roots_are_prefixes(monkeypatch):
-    monkeypatch.setenv("DCS_PATH_ROOTS", os.pathsep.join(["s3a://team-bucket/logs", "/srv"]))
+    monkeypatch.setenv("DCS_PATH_ROOTS", "s3a://team-bucket/logs, /srv")
     roots.check_path("s3a://team-bucket/logs/2024/*.json")
     with pytest.raises(SourceError):
         roots.check_path("s3a://team-bucket/logs-other/x")
