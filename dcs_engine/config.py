@@ -168,6 +168,11 @@ def load(env: Mapping[str, str] | None = None) -> Config:
                   auth=_auth(flat, env), source=origin)
 
 
+def auth_from(values: Mapping[str, str]) -> AuthSettings:
+    """Auth settings from ``DCS_*``-named values (e.g. the app's secrets.toml), checked like the environment's."""
+    return _auth({}, values)
+
+
 _cache: dict[tuple, Config] = {}
 
 

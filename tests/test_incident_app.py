@@ -81,6 +81,8 @@ def test_two_engineers_on_one_incident(data_dir):
     assert len(bob.session_state["evidence"]) == 3
     assert any("3 entries" in m.value for m in bob.markdown) or "Entries: 3" in "".join(m.value for m in bob.markdown)
     bob.switch_page("app_pages/diagnose.py").run()
+    assert bob.session_state["walk"].path[:2] == ("crash", "t_naughty_rows")  # he joined where she was
+    bob.button(key="nav_restart").click().run()
     bob.button(key="sym_slow").click().run()  # bob's own step lands in the same incident
     alice.run()
     assert [e.node_id for e in alice.session_state["evidence"]][-1] == "slow"
