@@ -214,13 +214,13 @@ def test_oidc_login_screen_and_roles(data_dir, monkeypatch):
 
 # --- `streamlit run` refuses to start --------------------------------------------------------
 
-def _start(extra_env: dict, public: str):
+def _start(extra_env: dict, public: str, *extra: str):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DCS_SHARED")}
     env.update(extra_env)
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.serverAddress", public,
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false", *extra]
     return port, subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -246,9 +246,15 @@ def test_streamlit_run_refuses_to_start_off_loopback_without_login(tmp_path):
 
 
 @pytest.mark.slow
-def test_streamlit_run_starts_off_loopback_with_a_shared_secret(tmp_path):
-    port, proc = _start({"DCS_DATA_DIR": str(tmp_path), "DCS_SHARED_SECRET": "correct horse battery staple"},
-                        "doctor.example.com")
+@pytest.mark.parametrize("where", ["env", "secrets.toml"])
+def test_streamlit_run_starts_off_loopback_with_a_shared_secret(tmp_path, where):
+    env, extra = {"DCS_DATA_DIR": str(tmp_path)}, ()
+    if where == "env":
+        env["DCS_SHARED_SECRET"] = "correct horse battery staple"
+    else:
+        (tmp_path / "secrets.toml").write_text('[dcs]\nshared_secret = "correct horse battery staple"\n')
+        extra = ("--secrets.files", str(tmp_path / "secrets.toml"))
+    port, proc = _start(env, "doctor.example.com", *extra)
     try:
         deadline = time.monotonic() + 120
         while not _health(port):
@@ -261,3 +267,11 @@ def test_streamlit_run_starts_off_loopback_with_a_shared_secret(tmp_path):
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_the_image_serves_through_the_login_check():
+    """The Dockerfile's server listens on 0.0.0.0, so it must start through serve.py (which refuses without a login)."""
+    text = (ROOT / "Dockerfile").read_text()
+    cmd = next(line for line in text.splitlines() if line.startswith("CMD"))
+    assert '"serve.py"' in cmd and '"0.0.0.0"' in cmd and '"app.py"' not in cmd
+    assert "DCS_SHARED_SECRET" in text and "DCS_DATA_DIR=/data" in text
