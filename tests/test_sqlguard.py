@@ -158,3 +158,13 @@ def test_load_refuses_a_path_source_outside_the_roots(spark, tmp_path, monkeypat
     assert err.value.params["reason"] == "outside_roots"
     (tmp_path / "ok.txt").write_text("hello\n")
     assert load(spark, SourceSpec(kind="path", path=str(tmp_path / "ok.txt"), format="text")).count() == 1
+
+
+def test_other_sql_inputs_are_checked_too(spark):
+    """A technique's SQL expression parameter (sample's measure) goes through the same check."""
+    from dcs_engine import registry
+
+    with pytest.raises(SourceError) as err:
+        registry.run_technique("sample", spark, {"source": {"kind": "demo", "demo": "categories", "rows": 200},
+                                                 "measure": "java_method('java.lang.System', 'exit', 0) = 'x'"})
+    assert err.value.params["function"] == "java_method" and err.value.params["input"] == "measure"
