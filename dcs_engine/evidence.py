@@ -107,7 +107,8 @@ def report(entries: Sequence[Entry], runbook_title: str, path: tuple[str, ...], 
         if e.detail:
             lines += [e.detail, ""]
         if e.params:
-            lines += ["Parameters:", "", "```json", json.dumps(e.params, indent=2, default=str, sort_keys=True), "```", ""]
+            shown = json.dumps(e.params, indent=2, default=str, sort_keys=True)
+            lines += ["Parameters:", "", "```json", shown, "```", ""]
         if e.outcome:
             lines.append(f"Outcome: `{e.outcome}`")
         if e.elapsed_s is not None:

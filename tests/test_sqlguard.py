@@ -168,3 +168,18 @@ def test_other_sql_inputs_are_checked_too(spark):
         registry.run_technique("sample", spark, {"source": {"kind": "demo", "demo": "categories", "rows": 200},
                                                  "measure": "java_method('java.lang.System', 'exit', 0) = 'x'"})
     assert err.value.params["function"] == "java_method" and err.value.params["input"] == "measure"
+
+
+@pytest.mark.connect
+def test_over_spark_connect(connect_server):
+    """A Connect client has no JVM: the lexical check runs, with the server's built-in function list."""
+    clauses = [c for c, _ in REFUSED] + ALLOWED
+    [(status, value, _)] = connect_server.call([("tests.remote_guard:check_clauses", {"clauses": clauses})])
+    assert status == "ok", value
+    verdicts, has_jvm, count = value
+    assert has_jvm is False and count == 3
+    for (clause, fn), verdict in zip(REFUSED, verdicts):
+        assert verdict and verdict[0] == "SOURCE_REFUSED", clause
+        if fn and verdict[1].get("function"):
+            assert verdict[1]["function"] == fn, clause
+    assert verdicts[len(REFUSED):] == [None] * len(ALLOWED)

@@ -178,7 +178,7 @@ def load(spark, spec: SourceSpec, base=None):
     if spec.where.strip():
         try:
             filtered = df.where(spec.where)
-            filtered.schema  # force analysis so a bad clause fails here, with its name
+            _ = filtered.schema  # force analysis so a bad clause fails here, with its name
         except Exception as exc:
             raise SourceError(f"where clause {spec.where!r}", expected="a SQL condition on the source's columns",
                               found=innermost_message(exc),

@@ -66,7 +66,8 @@ def builtin_functions(spark) -> frozenset[str]:
     jvm = getattr(spark, "_jvm", None) if getattr(spark, "_jsparkSession", None) is not None else None
     if jvm is not None:  # classic: ask the registry itself (no job)
         listed = jvm.org.apache.spark.sql.catalyst.analysis.FunctionRegistry.builtin().listFunction()
-        names = frozenset(n.rsplit(".", 1)[-1].strip("`").lower() for n in str(listed.mkString("\u0001")).split("\u0001"))
+        qualified = str(listed.mkString("\u0001")).split("\u0001")  # system.builtin.<name>
+        names = frozenset(n.rsplit(".", 1)[-1].strip("`").lower() for n in qualified)
     else:
         names = frozenset(r[0].lower() for r in spark.sql("SHOW SYSTEM FUNCTIONS").collect())
     with _lock:
