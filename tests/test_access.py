@@ -275,3 +275,12 @@ def test_the_image_serves_through_the_login_check():
     cmd = next(line for line in text.splitlines() if line.startswith("CMD"))
     assert '"serve.py"' in cmd and '"0.0.0.0"' in cmd and '"app.py"' not in cmd
     assert "DCS_SHARED_SECRET" in text and "DCS_DATA_DIR=/data" in text
+
+
+def test_streamlit_never_shows_tracebacks():
+    """Errors outside the app's own boundary show their type only (the boundary shows the product's message)."""
+    import tomllib
+
+    conf = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert conf["client"]["showErrorDetails"] in ("type", "none")
+    assert conf["server"]["address"] == "127.0.0.1"
