@@ -36,6 +36,7 @@ ALLOWED = [
     "os != 'it''s' -- reflect('x','y') in a comment",
     "size(filter(array(1, 2), x -> x > 1)) = 1",
     "cast(client_id as string) rlike '^[0-9]+$'",
+    "cast(client_id as varchar(10)) = '1' and cast(client_id as decimal(10, 2)) > 0",
     "extract(year from current_date()) > 2000 and trim(both ' ' from os) <> ''",
     "coalesce(os, 'none') in ('a', 'b') and client_id between 1 and 5",
     "`client_id` % 2 = 0 and not (os is null)",

@@ -150,7 +150,9 @@ _GRAMMAR = {"and", "or", "not", "in", "is", "between", "like", "ilike", "rlike",
             "partition", "order", "interval", "cast", "try_cast", "extract", "position", "substring", "substr",
             "trim", "overlay", "escape", "null", "true", "false", "both", "leading", "trailing", "for", "from",
             "asc", "desc", "nulls", "first", "last", "rows", "range", "preceding", "following", "unbounded",
-            "current", "row", "respect", "ignore", "collate", "div", "timestampadd", "timestampdiff"}
+            "current", "row", "respect", "ignore", "collate", "div", "timestampadd", "timestampdiff",
+            # type names with arguments, inside CAST(... AS type(n))
+            "varchar", "character", "numeric", "dec"}
 
 
 def _string(text: str, i: int, raw: bool) -> int:
