@@ -52,6 +52,14 @@ def test_refused_without_a_login_off_loopback():
     access.check_serving("0.0.0.0", cfg.auth, oidc=True)
 
 
+def test_require_login_on_loopback():
+    forced = load_config(env={"DCS_REQUIRE_LOGIN": "1"}).auth
+    with pytest.raises(LoginRequired):
+        access.check_serving(None, forced, oidc=False)
+    assert access.login_required(None, forced, oidc=False)
+    assert not access.login_required(None, load_config(env={}).auth, oidc=False)
+
+
 def test_short_shared_secret_refused():
     with pytest.raises(Exception) as err:
         load_config(env={"DCS_SHARED_SECRET": "abc"})
