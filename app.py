@@ -1,9 +1,10 @@
 """dcs-doctor: a router with one error boundary.  Pages live in app_pages/."""
 import streamlit as st
 
-from app_pages import boundary
+from app_pages import boundary, login
 
 st.set_page_config(page_title="dcs-doctor", page_icon="🩺", layout="wide")
+login.gate()  # refuses an exposed server without a login; stops the run until the user is signed in
 
 PAGES = [
     st.Page("app_pages/diagnose.py", title="Diagnose", icon="🧭", default=True, url_path="diagnose"),

@@ -96,11 +96,25 @@ def save_eventlog_upload(files: list[tuple[str, bytes]]) -> str:
     return str(task.save_upload(files))
 
 
-__all__ = ["DcsError", "start_run", "get_run", "connect", "settings_from", "current_settings",
+def start_run_as(user, owner: str, technique_id: str, raw_params: dict) -> JobHandle:
+    """:func:`start_run` for a signed-in user: their role, the rows-to-driver limit and the session's run budget."""
+    from dcs_engine import access, limits
+
+    tech = registry.get(technique_id)
+    access.authorize(user, access.action_for(tech))
+    limits.check_driver_rows(tech, raw_params)
+    limits.BUDGET.spend(owner)
+    try:
+        return start_run(owner, technique_id, raw_params)
+    except Exception:
+        limits.BUDGET.refund(owner)
+        raise
+
+
+
+__all__ = ["DcsError", "start_run", "start_run_as", "get_run", "connect", "settings_from", "current_settings",
            "spark_state", "restart_spark", "start_eventlog", "start_compare", "get_eventlog_run", "eventlog_apps",
            "save_eventlog_upload"]
-
-           "spark_state", "restart_spark"]
 
 
 # -- Added by the "ui" helper (issue 14/15): what the Diagnose and Lessons pages need, through this door.

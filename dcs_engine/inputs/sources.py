@@ -116,11 +116,25 @@ def _is_local_path(path: str) -> bool:
     return "://" not in path or path.startswith("file://")
 
 
+def guard(spark, spec: SourceSpec) -> None:
+    """Refuse what reaches beyond the data: a path outside the configured roots, a table name that reads a
+    path, a where clause with functions that reach the JVM or the file system (before Spark sees any of it)."""
+    from dcs_engine.inputs import roots, sqlguard
+
+    if spec.kind == "path":
+        roots.check_path(spec.path.strip())
+    elif spec.kind == "table":
+        sqlguard.check_table_name(spec.table.strip())
+    if spec.where.strip():
+        sqlguard.check_expression(spark, spec.where, "where clause")
+
+
 def read_base(spark, spec: SourceSpec | FrameSource):
     """The source's DataFrame, before ``where`` and ``columns``."""
     if isinstance(spec, FrameSource):
         return spec.frame
     spec.validate()
+    guard(spark, spec)
     from dcs_engine.triage import innermost_message
 
     if spec.kind == "demo":
@@ -164,7 +178,7 @@ def load(spark, spec: SourceSpec, base=None):
     if spec.where.strip():
         try:
             filtered = df.where(spec.where)
-            filtered.schema  # force analysis so a bad clause fails here, with its name
+            _ = filtered.schema  # force analysis so a bad clause fails here, with its name
         except Exception as exc:
             raise SourceError(f"where clause {spec.where!r}", expected="a SQL condition on the source's columns",
                               found=innermost_message(exc),
