@@ -62,14 +62,14 @@ def produce(tmp_path_factory) -> dict:
     return got
 
 
-def wait_for_apps(url: str, n: int, proc, log: Path, timeout: float = 120) -> None:
+def wait_for_apps(url: str, n: int, proc, log: Path, timeout: float = 400) -> None:
     deadline = time.time() + timeout
     while True:
         try:
             with urllib.request.urlopen(f"{url}/api/v1/applications", timeout=3) as r:
                 if len(json.load(r)) >= n:
                     return
-        except OSError:
+        except (OSError, ValueError):  # not up yet, or answering HTML while it starts
             pass
         if proc.poll() is not None or time.time() > deadline:
             raise RuntimeError(f"History Server did not list {n} applications:\n{log.read_text()[-3000:]}")

@@ -127,7 +127,7 @@ def _run_script(body: str, *confs: tuple[str, str]) -> str:
     """).replace("CONFS", repr(list(confs))) + textwrap.dedent(body)
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable,
                SPARK_LOCAL_IP="127.0.0.1")
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=90)
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=400)
     assert out.returncode != 0, out.stdout
     return out.stderr
 
