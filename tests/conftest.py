@@ -48,7 +48,8 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if os.environ.get("CI", "").lower() == "true" and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
-        report.longrepr = f"skipped under CI=true, where every test (browser and cluster included) must run: {report.longrepr}"
+        report.longrepr = ("skipped under CI=true, where every test (browser and cluster included) must run: "
+                           f"{report.longrepr}")
 
 
 # --- real browser (pytest-playwright + Debian's chromium) --------------------------------

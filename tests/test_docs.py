@@ -31,7 +31,7 @@ def test_readme_error_example_is_real():
     from dcs_engine.errors import RunbookError
     from runbook import loads
 
-    example = next(l for l in README.splitlines() if l.startswith("[DCS301] team.yaml"))
+    example = next(line for line in README.splitlines() if line.startswith("[DCS301] team.yaml"))
     with pytest.raises(RunbookError) as e:
         loads("title: x\nnodes:\n  - {id: a, kind: symptom, title: A, text: t, edges: [{to: nowhere, label: go}]}\n",
               "team.yaml")

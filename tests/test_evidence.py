@@ -4,7 +4,8 @@ from dcs_engine.techniques.take import TakeResult
 
 
 def test_report_contents():
-    res = TakeResult("demo", ("a", "b"), ("int", "string"), ((1, None), (2, "x|y")), "root\n |-- a: int", 10, 0.5, "rows")
+    res = TakeResult("demo", ("a", "b"), ("int", "string"), ((1, None), (2, "x|y")), "root\n |-- a: int", 10, 0.5,
+                     "rows")
     entries = [evidence.step(None, "crash", "symptom", "Crash"),
                evidence.step("crash", "t_take", "Just show me a few rows", "Take a few rows"),
                evidence.run("t_take", "take", {"n": 10}, res, 1.234),

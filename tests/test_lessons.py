@@ -124,8 +124,9 @@ def test_missing_file(tmp_path):
     (folder / "check.py").unlink()
     with pytest.raises(LessonError) as e:
         course.load_lesson(folder)
-    assert e.value.message == ("[DCS401] lesson folder 'l03_dcs_prompt': file check.py; expected files lesson.yaml, "
-                               "data.py, broken.py, fix.py, check.py; found no check.py. Fix: add check.py to the folder")
+    assert e.value.message == ("[DCS401] lesson folder 'l03_dcs_prompt': file check.py; expected files "
+                               "lesson.yaml, data.py, broken.py, fix.py, check.py; found no check.py. "
+                               "Fix: add check.py to the folder")
 
 
 def test_unknown_runbook_node(tmp_path):

@@ -4,5 +4,5 @@ from datetime import date, timedelta
 def recent_pings(df, today=date(2017, 5, 26)):
     week_ago = today - timedelta(days=7)
     start = week_ago.isoformat()
-    clause = "submission_date > '{}'".format(start)
+    clause = f"submission_date > '{start}'"
     return df.where(clause)

@@ -20,7 +20,8 @@ def check(spark, student_code: str):
     extra, missing = kept - want, want - kept
     evidence = md_table(["", "rows"], [("rows", f"{len(calls):,}"), ("e10s rows (exact)", f"{len(want):,}"),
                                        ("kept by your filter", f"{len(kept):,}"),
-                                       ("kept but not e10s", f"{len(extra):,}"), ("e10s but dropped", f"{len(missing):,}")])
+                                       ("kept but not e10s", f"{len(extra):,}"),
+                                       ("e10s but dropped", f"{len(missing):,}")])
     if extra or missing:
         return fail(f"No row raises, but your filter keeps {len(kept):,} rows where {len(want):,} are e10s pings.",
                     evidence)

@@ -29,15 +29,9 @@ def to_sessions(client_pings):
         except Exception:  # rare
             return -99
 
-    readable = []
-    for ping in pings:
-        if (ping.get("payload") or {}).get("info") is None:
-            client["bad_pings"] += 1          # no info: a bad ping, counted once
-        else:
-            readable.append(ping)
-    if not readable:
+    pings = readable_pings(pings, client)  # the fix: bad pings counted once, before sorting
+    if not pings:
         return client
-    pings = readable
     pings.sort(key=lambda p: (counter(p), p["document_id"]))
     previous = pings[0]
     session = start(previous)
@@ -65,3 +59,14 @@ def to_sessions(client_pings):
     finish(session)
     client["sessions"].append(session)
     return client
+
+
+def readable_pings(pings, client):
+    """The pings that carry an info block; each one without it is counted as a bad ping, once."""
+    readable = []
+    for ping in pings:
+        if (ping.get("payload") or {}).get("info") is None:
+            client["bad_pings"] += 1
+        else:
+            readable.append(ping)
+    return readable

@@ -38,6 +38,14 @@ def _u(col_id, seed: int, salt: int):
     return F.pmod(h, F.lit(1_000_000_007)).cast("double") / F.lit(1_000_000_007.0)
 
 
+def _digest(kind: str, col_id, seed: int, width: int):
+    """A stable hex id of `width` characters for a row id (the same seed gives the same ids)."""
+    from pyspark.sql import functions as F
+
+    text = F.concat_ws("-", F.lit(kind), col_id.cast("string"), F.lit(seed).cast("string"))
+    return F.sha2(text, 256).substr(1, width)
+
+
 def _pick(u, values):
     from pyspark.sql import functions as F
 
@@ -61,16 +69,18 @@ def telemetry(spark, rows: int, seed: int):
     client_n = F.pmod(F.xxhash64(i, F.lit(seed), F.lit(1)), F.lit(n_clients))
     day = F.floor(_u(i, seed, 2) * 400).cast("int")
     return df.select(
-        F.sha2(F.concat_ws("-", F.lit("doc"), i.cast("string"), F.lit(seed).cast("string")), 256).substr(1, 32).alias("document_id"),
-        F.sha2(F.concat_ws("-", F.lit("client"), client_n.cast("string"), F.lit(seed).cast("string")), 256).substr(1, 16).alias("client_id"),
+        _digest("doc", i, seed, 32).alias("document_id"),
+        _digest("client", client_n, seed, 16).alias("client_id"),
         _pick(_u(i, seed, 3), ["release", "release", "release", "beta", "nightly"]).alias("channel"),
         _pick(_u(i, seed, 4), ["Windows_NT", "Windows_NT", "Darwin", "Linux"]).alias("os"),
         F.date_format(F.date_add(F.lit("2016-06-20").cast("date"), day), "yyyyMMdd").alias("submission_date"),
         F.when(_u(i, seed, 5) < 0.1, _pick(_u(i, seed, 6), list(EXPERIMENTS))).alias("active_experiment_id"),
         (F.floor(_u(i, seed, 7) * 50) + 1).cast("int").alias("profile_subsession_counter"),
-        F.when(_u(i, seed, 8) < 0.3, F.lit(1)).otherwise((F.floor(_u(i, seed, 9) * 9) + 2).cast("int")).alias("subsession_counter"),
+        F.when(_u(i, seed, 8) < 0.3, F.lit(1))
+        .otherwise((F.floor(_u(i, seed, 9) * 9) + 2).cast("int")).alias("subsession_counter"),
         (F.floor(_u(i, seed, 10) * 86400)).cast("long").alias("subsession_length"),
-        _pick(_u(i, seed, 11), ["shutdown", "shutdown", "environment-change", "aborted-session", "daily"]).alias("reason"),
+        _pick(_u(i, seed, 11), ["shutdown", "shutdown", "environment-change", "aborted-session", "daily"])
+        .alias("reason"),
         F.when(_u(i, seed, 12) < 0.002, F.lit(None).cast("string"))
          .otherwise(F.format_number(_u(i, seed, 13) * 10, 2)).alias("field"),
     )

@@ -35,14 +35,17 @@ TECHNIQUE = Technique(
     title='Triage the traceback',
     summary=('Paste the traceback: find the innermost real error inside the Py4JJavaError, the Spark error '
              'condition, and where to go next in the runbook.'),
-    snippet="text = open('driver.log').read()\nimport re\ninner = [l for l in text.splitlines()\n         if re.match(r'^\\w*(Error|Exception):', l.strip())]\nprint(inner[-1] if inner else 'no exception line found')\n",
+    snippet=("text = open('driver.log').read()\nimport re\ninner = [l for l in text.splitlines()\n"
+             "         if re.match(r'^\\w*(Error|Exception):', l.strip())]\n"
+             "print(inner[-1] if inner else 'no exception line found')\n"),
     params=(
         Param("text", "text", default="", label="Traceback or log text",
               help="Paste the whole error output; the innermost error is found for you."),
         Param("path", "str", default="", label="Or: a log file path",
               help="A driver or executor log of any size; it is streamed, not loaded."),
     ),
-    outcomes=('data_variance', 'framework_state', 'control_flow', 'exponential', 'heavy_load', 'toolchain_panic', 'unknown'),
+    outcomes=('data_variance', 'framework_state', 'control_flow', 'exponential', 'heavy_load', 'toolchain_panic',
+              'unknown'),
     run=run,
     needs_spark=False,
 )

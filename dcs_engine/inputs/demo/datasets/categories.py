@@ -19,7 +19,8 @@ def categories(spark, rows: int, seed: int):
             .when(u < RARE_SHARE + 0.8, F.lit("a"))
             .when(u < RARE_SHARE + 0.8 + (0.2 - RARE_SHARE) / 2, F.lit("b"))
             .otherwise(F.lit("c")))
-    rate = F.when(cat == "a", RATES["a"]).when(cat == "b", RATES["b"]).when(cat == "c", RATES["c"]).otherwise(RATES["r"])
+    rate = (F.when(cat == "a", RATES["a"]).when(cat == "b", RATES["b"]).when(cat == "c", RATES["c"])
+            .otherwise(RATES["r"]))
     df = spark.range(0, rows, numPartitions=max(1, min(64, rows // 250_000 + 2)))
     return df.select(i.alias("row_id"), cat.alias("category"), (_u(i, seed, 32) < rate).alias("converted"),
                      F.round(_u(i, seed, 33) * 50, 2).alias("amount"))
