@@ -8,10 +8,11 @@
 # Incidents are stored in /data/incidents.db (keep the volume), or in DCS_DATABASE_URL (PostgreSQL).
 FROM python:3.11-slim-bookworm
 
-# The distro JRE is taken at its current security release rather than pinned.
+# The distro JRE and graphviz (`dot` draws the whole runbook as a zoomable SVG) are taken at their current
+# security release rather than pinned.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends openjdk-17-jre-headless procps \
+    && apt-get install -y --no-install-recommends openjdk-17-jre-headless procps graphviz \
     && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
