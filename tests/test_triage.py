@@ -350,3 +350,18 @@ def test_result_view_renders_innermost_error_cause_recovery():
     assert at.warning[0].value.startswith("This error is not in the catalog")
     assert [m.value for m in at.metric] == ["unknown", "t_take", "none"]
     assert at.info[0].value.startswith("**Why:** decided by nothing matched")
+
+
+@pytest.mark.parametrize("wrapper", ["ci_timestamper", "pytest_failure", "k8s_timestamps", "compose"])
+def test_a_file_in_a_relay_layout_reads_like_the_bare_file(tmp_path, wrapper):
+    """A log file whose every line a relay prefixed (a CI timestamper, pytest's "E   ") gives the same
+    innermost error through the file scanner as the bare text: the prefix never splits the block."""
+    from tests import triage_corpus as corpus
+
+    bare = (FIX / "context_shutdown.txt").read_text()
+    p = tmp_path / "relayed.log"
+    p.write_text("26/11/25 14:07:00 INFO SparkContext: Running Spark version 4.3.0\n" + corpus.WRAPPERS[wrapper](bare))
+    whole, filed = triage_text(bare), triage_file(p)
+    assert (filed.exception_class, filed.catalog_id, filed.outcome) == \
+        (whole.exception_class, whole.catalog_id, whole.outcome) == ("SparkException", "context_shutdown",
+                                                                     "toolchain_panic")

@@ -267,5 +267,15 @@ def _json_message(text: str) -> str:  # a cloud logger's export: the whole text 
     return json.dumps({"timestamp": 1700000000000, "severity": "ERROR", "message": text}) + "\n"
 
 
+def _ci_timestamper(text: str) -> str:  # Jenkins' timestamper plugin: "[<ISO 8601 with ms>Z] " on every line
+    return "".join(f"[2024-03-05T08:15:{i % 60:02d}.{i % 1000:03d}Z] {ln}\n" for i, ln in enumerate(text.splitlines()))
+
+
+def _pytest_failure(text: str) -> str:  # pytest's report of a failed test: the error's lines after "E   "
+    head = "    def test_job(spark):\n>       run_job(spark)\n\n"
+    return head + "".join(f"E       {ln}\n" for ln in text.splitlines())
+
+
 WRAPPERS = {"k8s_timestamps": _k8s_timestamps, "cri": _cri, "docker_json": _docker_json, "compose": _compose,
-            "yarn_section": _yarn, "ansi": _ansi, "json_message": _json_message}
+            "yarn_section": _yarn, "ansi": _ansi, "json_message": _json_message, "ci_timestamper": _ci_timestamper,
+            "pytest_failure": _pytest_failure}

@@ -27,6 +27,8 @@ _TRANSPORT = re.compile(
     r"^(?:"
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})\s(?:(?:stdout|stderr)\s[FP]\s)?"  # k8s / CRI
     r"|\[pod/[^\]\s]+\]\s"  # kubectl logs --prefix
+    r"|\[\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})\]\s"  # CI timestamper "[ISO] "
+    r"|E(?: {3,}|\t)(?=\S|\t| )"  # pytest's failure marker "E   " before each line of the error
     r"|[A-Za-z0-9][\w.\-]*\s+\|\s?(?=\S|\t| {2})"  # docker compose "service-1  | "
     r"|(?:\[Stage \d+:[^\]]*\]\s*)+"  # console progress bar left on the line
     r")")

@@ -34,8 +34,12 @@ CHUNK = 8 << 20
 NEEDLES = (b"rror", b"xception", b"Traceback", b"ERROR", b"WARN", b"illed")
 HEAD, TAIL, MAX_LINE = 3000, 2000, 8000
 QUIET_LIMIT = 50
+# The same transport prefixes as lines.py (k8s/CRI, CI timestampers, pytest's "E   ", docker compose).
 _TRANSPORT = re.compile(rb"^(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) "
-                        rb"(?:(?:stdout|stderr) [FP] )?|[A-Za-z0-9][\w.\-]*\s+\| ?)")
+                        rb"(?:(?:stdout|stderr) [FP] )?"
+                        rb"|\[\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})\]\s"
+                        rb"|E(?: {3,}|\t)(?=\S|\t| )"
+                        rb"|[A-Za-z0-9][\w.\-]*\s+\| ?)+")
 _RECORD = re.compile(rb"^\[?(?:\d{2,4}[-/]\d{2}[-/]\d{2}[ T]\d{2}:\d{2}|(?:INFO|DEBUG|TRACE|WARN|ERROR|FATAL)\b)")
 _CONTINUED = (b" ", b"\t", b"Caused by", b"...", b"Traceback", b"Driver stacktrace", b"JVM stacktrace")
 _SEVERE = (b"Traceback (most recent call last)", b"Py4J", b"Job aborted", b'Exception in thread "',
