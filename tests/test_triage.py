@@ -365,3 +365,10 @@ def test_a_file_in_a_relay_layout_reads_like_the_bare_file(tmp_path, wrapper):
     assert (filed.exception_class, filed.catalog_id, filed.outcome) == \
         (whole.exception_class, whole.catalog_id, whole.outcome) == ("SparkException", "context_shutdown",
                                                                      "toolchain_panic")
+
+
+def test_an_error_line_pasted_as_markdown_inline_code():
+    r = triage_text("`Exception: Python in worker has different version 3.6 than that in driver 3.7, PySpark cannot "
+                    "run with different minor versions.`")
+    assert (r.exception_class, r.catalog_id, r.outcome) == ("Exception", "python_version_mismatch", "framework_state")
+    assert not r.message.endswith("`")

@@ -276,6 +276,10 @@ def _pytest_failure(text: str) -> str:  # pytest's report of a failed test: the 
     return head + "".join(f"E       {ln}\n" for ln in text.splitlines())
 
 
+def _quoted_reply(text: str) -> str:  # an issue thread or e-mail quoting an earlier post: "> " on every line
+    return "".join(f"> {ln}\n" for ln in text.splitlines())
+
+
 WRAPPERS = {"k8s_timestamps": _k8s_timestamps, "cri": _cri, "docker_json": _docker_json, "compose": _compose,
             "yarn_section": _yarn, "ansi": _ansi, "json_message": _json_message, "ci_timestamper": _ci_timestamper,
-            "pytest_failure": _pytest_failure}
+            "pytest_failure": _pytest_failure, "quoted_reply": _quoted_reply}
