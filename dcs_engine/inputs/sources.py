@@ -177,3 +177,12 @@ def load(spark, spec: SourceSpec, base=None):
                               found=repr(missing[0]), fix="pick columns that exist in the source")
         df = df.select(*spec.columns)
     return df
+
+
+def describe(spark, spec: SourceSpec | FrameSource) -> tuple[tuple[str, str], ...]:
+    """``(name, type)`` of each column the source gives, ``where`` and ``columns`` applied.
+
+    For the forms' pick-lists: only the schema is asked for (a demo dataset, a table or parquet
+    runs no job; JSON and CSV infer theirs from the files, as a technique's read would)."""
+    df = load(spark, spec)
+    return tuple((f.name, f.dataType.simpleString()) for f in df.schema.fields)

@@ -208,6 +208,9 @@ def _builder_conf(settings: SparkSettings) -> dict[str, str]:
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.ui.showConsoleProgress": "false",
+        # a free port for the UI (and its REST API): each diagnosis' worker has a driver of its own, and
+        # Spark tries only 16 ports from 4040 up -- too few on a shared server
+        "spark.ui.port": "0",
         "spark.sql.shuffle.partitions": "8",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
     }
