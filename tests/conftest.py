@@ -33,6 +33,29 @@ def spark():
     yield session
 
 
+SHARED_OWNER = "t-shared"
+
+
+@pytest.fixture(scope="session")
+def worker_owner():
+    """A diagnosis whose worker process (local[2]) stays warm for the whole run: tests that only need
+    *a* diagnosis share it (a worker costs a JVM start); tests about isolation make their own."""
+    from dcs_engine import service
+    from dcs_engine.runtime.session import SparkSettings
+
+    service.connect(SHARED_OWNER, SparkSettings(master="local[2]", app_name="dcs-doctor-tests",
+                                                conf=(("spark.sql.shuffle.partitions", "4"),)))
+    return SHARED_OWNER
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_workers():
+    """No worker process (nor its JVM) outlives the test run."""
+    yield
+    from dcs_engine.runtime.workers import pool
+
+    pool().shutdown()
+
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -41,7 +64,8 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if os.environ.get("CI", "").lower() == "true" and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
-        report.longrepr = f"skipped under CI=true, where every test (browser and cluster included) must run: {report.longrepr}"
+        report.longrepr = ("skipped under CI=true, where every test (browser and cluster included) must run: "
+                           f"{report.longrepr}")
 
 
 # --- real browser (pytest-playwright + Debian's chromium) --------------------------------

@@ -26,7 +26,6 @@ from dcs_engine.runtime.session import SparkSettings
 from dcs_engine.runtime.workers import WorkerPool, pool
 
 TAKE = {"source": {"kind": "demo", "rows": 40}, "n": 3}
-LOCAL1 = SparkSettings(master="local[1]", app_name="dcs-worker-tests", conf=(("spark.sql.shuffle.partitions", "2"),))
 
 
 def _take(owner: str, timeout: float = 300):
@@ -52,13 +51,10 @@ def _gone(pid: int, timeout: float = 30) -> bool:
     return False
 
 
-@pytest.fixture(scope="module")
-def warm():
-    """A diagnosis with a warm worker (local[1]), shared by the tests that need a bystander."""
-    owner = "t-warm"
-    service.connect(owner, LOCAL1)
-    yield owner
-    pool().end(owner)
+@pytest.fixture()
+def warm(worker_owner):
+    """The suite's warm diagnosis (local[2]), as the bystander of the fault tests."""
+    return worker_owner
 
 
 # -- the protocol ----------------------------------------------------------------------------
@@ -200,7 +196,7 @@ def test_two_diagnoses_with_different_masters_at_once_and_a_restart_touches_nobo
     remote = SparkSettings(master=connect_server.url, app_name="dcs-worker-tests")
     info = service.connect("t-remote", remote)
     assert info.master == f"sc://127.0.0.1:{connect_server.port}"
-    assert service.connection_info(warm).master == "local[1]"
+    assert service.connection_info(warm).master == "local[2]"
     remote_pid, local_pid = _pid("t-remote"), _pid(warm)
     both = [service.start_run("t-remote", "take", TAKE), service.start_run(warm, "take", TAKE)]
     assert [len(r.outcome(300).rows) for r in both] == [3, 3]
@@ -209,5 +205,5 @@ def test_two_diagnoses_with_different_masters_at_once_and_a_restart_touches_nobo
     service.restart_spark(warm)
     assert _pid(warm) != local_pid and len(going.outcome(300).rows) == 5
     assert _pid("t-remote") == remote_pid and service.current_settings("t-remote") == remote
-    assert service.current_settings(warm) == LOCAL1
+    assert service.current_settings(warm).master == "local[2]"
     pool().end("t-remote")
