@@ -207,3 +207,11 @@ def test_two_diagnoses_with_different_masters_at_once_and_a_restart_touches_nobo
     assert _pid("t-remote") == remote_pid and service.current_settings("t-remote") == remote
     assert service.current_settings(warm).master == "local[2]"
     pool().end("t-remote")
+
+
+def test_the_readme_documents_every_worker_setting():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for name, var in protocol.WorkerConfig.ENV.items():
+        assert f"| `{var}` | {getattr(protocol.WorkerConfig, name):g} |" in readme, var

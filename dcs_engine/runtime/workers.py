@@ -152,10 +152,10 @@ class WorkerPool:
         P.check_op(op)
         self._touch(owner)
         run = RemoteRun(f"{owner}-{next(self._ids)}", owner, op, dict(args or {}), label or op, self.cancel)
-        with self._lock:
+        with self._lock:  # the worker cannot be ended as idle between being picked and given the run
             worker = self._worker_for(owner)
             self._runs[run.id] = run
-        worker.submit(run)
+            worker.submit(run)
         return run
 
     def call(self, owner: str, op: str, args: dict | None = None, label: str = "",
