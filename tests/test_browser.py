@@ -145,12 +145,21 @@ SLOW = '''def slow_but_fine(row):
 '''
 
 
-def _start_slow_run(page, app_server, rows: str):
+NEVER_ENDS = '''def waits_forever_on_executors(row):
+    from pyspark import TaskContext
+    if TaskContext.get() is not None:
+        import time
+        time.sleep(3600)
+    return True
+'''
+
+
+def _start_slow_run(page, app_server, rows: str, source: str = SLOW):
     page.set_default_timeout(60_000)
     page.goto(f"{app_server}/?node=t_naughty_rows&path=crash.t_naughty_rows")
     type_into(page, "p_t_naughty_rows_source_rows", rows)
     code = page.locator(".st-key-p_t_naughty_rows_code textarea")
-    code.fill(SLOW)
+    code.fill(source)
     code.press("Control+Enter")
     settle(page)
     page.locator(".st-key-run button").first.click()
@@ -160,7 +169,7 @@ def _start_slow_run(page, app_server, rows: str):
 def test_cancel_in_one_browser_session_leaves_the_other_running(app_server, browser):
     a = browser.new_context().new_page()
     b = browser.new_context().new_page()
-    _start_slow_run(a, app_server, "12000")
+    _start_slow_run(a, app_server, "12000", NEVER_ENDS)   # it cannot finish before Cancel, however slow B's start
     _start_slow_run(b, app_server, "12000")
     a.locator(".st-key-cancel button").first.click()
     a.get_by_text("cancelled by the user").first.wait_for(timeout=TIMEOUT)
