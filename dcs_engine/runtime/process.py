@@ -82,7 +82,7 @@ class Worker:
             child.close()
             os.close(fd)
         self.conn = parent
-        self.send(P.Init(owner, settings))
+        self.send(P.Init(owner, settings, config.nice))
         threading.Thread(target=self._read, name=f"dcs-worker-{owner}", daemon=True).start()
         threading.Thread(target=self._watch_start, name=f"dcs-worker-{owner}-start", daemon=True).start()
 

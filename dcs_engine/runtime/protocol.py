@@ -39,6 +39,7 @@ SPARK_STATES = ("not started", "starting", "running", "dead")
 class Init:
     owner: str
     settings: SparkSettings
+    nice: int = 0          # added to the worker's niceness (its JVM inherits it): the pages stay responsive
 
 
 @dataclass(frozen=True)
@@ -127,10 +128,12 @@ class WorkerConfig:
     max_workers: int = 8         # DCS_MAX_WORKERS: worker processes at once (idle ones make room)
     runs_kept: int = 20          # DCS_RUNS_KEPT: finished runs kept per diagnosis for the pages
     start_timeout_s: float = 120.0  # DCS_WORKER_START_S: a new worker must say Ready within this
+    nice: int = 5                # DCS_WORKER_NICE: workers (and their JVMs) yield the CPU to the app server
 
     ENV = {"idle_s": "DCS_WORKER_IDLE_S", "cancel_grace_s": "DCS_CANCEL_GRACE_S",
            "max_workers": "DCS_MAX_WORKERS", "runs_kept": "DCS_RUNS_KEPT",
-           "start_timeout_s": "DCS_WORKER_START_S"}
+           "start_timeout_s": "DCS_WORKER_START_S", "nice": "DCS_WORKER_NICE"}
+    WHOLE = ("max_workers", "runs_kept", "nice")
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> WorkerConfig:
@@ -140,15 +143,17 @@ class WorkerConfig:
             raw = str(env.get(var, "")).strip()
             if not raw:
                 continue
-            kind = int if name in ("max_workers", "runs_kept") else float
+            kind = int if name in cls.WHOLE else float
             try:
                 value = kind(raw)
             except ValueError:
                 value = None
-            if value is None or value <= 0:
+            least = 0 if name == "nice" else 1e-9
+            if value is None or value < least:
+                what = "a whole number of 0 or more" if name == "nice" else \
+                    f"a positive {'whole ' if kind is int else ''}number"
                 raise ParameterError(f"environment variable {var}", condition="PARAM_INVALID",
-                                     params={"param": var, "found": raw},
-                                     expected=f"a positive {'whole ' if kind is int else ''}number",
+                                     params={"param": var, "found": raw}, expected=what,
                                      found=repr(raw), fix=f"set {var} to e.g. {getattr(cls, name):g} or unset it")
             values[name] = value
         return cls(**values)

@@ -228,6 +228,8 @@ def main(argv: list[str] | None = None) -> None:
     init = conn.recv()
     if not isinstance(init, P.Init):
         os._exit(2)
+    if init.nice:
+        os.nice(init.nice)  # before Spark starts: its JVM and Python workers inherit it
     _discover_lessons()
     Kernel(conn, init).serve()
 
