@@ -74,6 +74,9 @@ def test_limits_come_from_the_environment_with_clear_errors():
         protocol.WorkerConfig.from_env({"DCS_MAX_WORKERS": "lots"})
     assert e.value.params == {"param": "DCS_MAX_WORKERS", "found": "lots"}
     assert "expected a positive whole number" in e.value.message
+    assert protocol.WorkerConfig.from_env({"DCS_WORKER_NICE": "0"}).nice == 0
+    with pytest.raises(ParameterError):
+        protocol.WorkerConfig.from_env({"DCS_CANCEL_GRACE_S": "0"})
 
 
 def test_finished_runs_are_released_after_the_last_few():
