@@ -20,8 +20,12 @@ PAGES = ["app_pages/diagnose.py", "app_pages/triage.py", "app_pages/evidence.py"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def new_app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=300)
+def new_app(owner: str | None = None) -> AppTest:
+    """A fresh browser session; ``owner`` makes it that diagnosis from its first run (its worker, warm)."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    if owner is not None:
+        at.session_state["owner"] = owner
+    return at
 
 
 def share(at: AppTest, owner: str) -> AppTest:
@@ -152,17 +156,19 @@ def test_take_runs_on_demo_data_and_suggests_next_step(worker_owner):
 
 
 def test_take_error_is_shown_and_app_survives(worker_owner, tmp_path):
+    """A path that is not there is refused when it is chosen, before any technique runs; the input is kept."""
     at = new_app()
     at.query_params["path"] = "crash.t_take"
     share(at.run(), worker_owner)
-    at.radio(key="p_t_take_source_kind").set_value("path").run()
-    at.text_input(key="p_t_take_source_path").set_value(str(tmp_path / "absent")).run()
-    at.button(key="run").click().run()
+    at.radio(key="data_kind").set_value("path").run()
+    at.text_input(key="data_path").set_value(str(tmp_path / "absent"))
+    at.button(key="data_use").click().run()
     assert not at.exception
     assert any("[DCS102] path" in e.value for e in at.error)
+    assert "dui" not in at.session_state or at.session_state["dui"] is None   # nothing half-chosen
     assert any(e.kind == "error" for e in at.session_state["evidence"])
     # the user's input is still there
-    assert at.text_input(key="p_t_take_source_path").value == str(tmp_path / "absent")
+    assert at.text_input(key="data_path").value == str(tmp_path / "absent")
 
 
 def test_connection_page_bad_master_then_good(worker_owner):

@@ -26,7 +26,7 @@ OPS: dict[str, str] = {
     "run_technique": "{technique, params} -> the technique's result (its frozen dataclass)",
     "check_lesson": "{lesson, code} -> the lesson's CheckResult",
     "connection_info": "{} -> ConnectionInfo of the diagnosis' Spark session (started if needed)",
-    "describe_source": "{source} -> ((column, type), ...) of the data source, for pick-lists",
+    "describe_source": "{source} -> the SourceSchema (columns, types) of the data source, for pick-lists",
     "spark_state": "{} -> 'not started', 'starting', 'running' or 'dead'",
 }
 

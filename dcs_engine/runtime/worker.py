@@ -212,12 +212,13 @@ class Kernel:
         os._exit(0)
 
 
-def _discover_lessons() -> None:
-    """Lessons' data sets are demo datasets (``lesson-<id>``) in the worker too."""
+def _register_lessons() -> None:
+    """Lessons' data sets are demo datasets (``lesson-<id>``) in the worker too (the course registers
+    them only when asked, so the worker asks)."""
     try:
         from lessons import course
 
-        course.discover()
+        course.register_datasets()
     except Exception:  # no lessons package or a broken lesson: the Lessons page reports it
         pass
 
@@ -230,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
         os._exit(2)
     if init.nice:
         os.nice(init.nice)  # before Spark starts: its JVM and Python workers inherit it
-    _discover_lessons()
+    _register_lessons()
     Kernel(conn, init).serve()
 
 
