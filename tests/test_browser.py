@@ -171,6 +171,9 @@ def test_cancel_in_one_browser_session_leaves_the_other_running(app_server, brow
     b = browser.new_context().new_page()
     _start_slow_run(a, app_server, "12000", NEVER_ENDS)   # it cannot finish before Cancel, however slow B's start
     _start_slow_run(b, app_server, "12000")
+    # Cancel once A's run works on Spark: a Cancel while its worker or session still starts is another case
+    # ("cancelled before it started", or its worker ended after the grace time), not the one tested here.
+    a.get_by_text(re.compile(r"· Running: ")).first.wait_for(timeout=TIMEOUT)
     a.locator(".st-key-cancel button").first.click()
     a.get_by_text("cancelled by the user").first.wait_for(timeout=TIMEOUT)
     b.get_by_text(re.compile(r"Rows scanned")).first.wait_for(timeout=TIMEOUT)

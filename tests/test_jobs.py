@@ -88,9 +88,11 @@ def test_bad_parameters_are_refused_in_the_app_before_any_worker_starts():
 
 
 def test_describe_source_gives_columns_and_types(worker_owner):
-    cols = service.describe_source(worker_owner, {"kind": "demo", "demo": "telemetry", "rows": 10,
-                                                  "columns": "client_id, subsession_length"})
-    assert cols == (("client_id", "string"), ("subsession_length", "bigint"))
+    """The schema is read in the diagnosis' worker and comes back as the SourceSchema the forms use."""
+    schema = service.describe_source(worker_owner, {"kind": "demo", "demo": "telemetry", "rows": 10,
+                                                    "columns": "client_id, subsession_length"})
+    assert schema.columns == ("client_id", "subsession_length") and schema.types == ("string", "bigint")
+    assert schema.type_of("subsession_length") == "bigint"
     from dcs_engine.errors import SourceError
 
     with pytest.raises(SourceError) as e:
