@@ -33,7 +33,8 @@ def sidebar() -> None:
     book = state.runbook()
     with st.sidebar:
         st.caption(f"Runbook: **{book.title}**")
-        st.caption(f"Spark: {service.spark_state()} · {service.current_settings().master}")
+        owner = st.session_state.owner
+        st.caption(f"Spark: {service.spark_state(owner)} · {service.current_settings(owner).shown_master}")
         entries = st.session_state.evidence
         titles = {n.id: n.title for n in book.nodes.values()}
         st.download_button("Download report (.md)", evidence.report(entries, book.title, state.walk().path, titles),

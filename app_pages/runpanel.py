@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages import results, state, widgets
 from dcs_engine import access, evidence, service
-from dcs_engine.errors import DcsError, JobCancelled, SparkJobError
+from dcs_engine.errors import DcsError, JobCancelled, SparkJobError, WorkerError
 from runbook.walk import route_to
 
 
@@ -19,15 +19,17 @@ def run_panel(node, tech) -> str | None:
     if not tech.runnable:
         st.info("This technique does not run in the app yet: use the snippet above on your cluster.", icon="📋")
         return None
-    if tech.needs_spark and service.spark_state() == "dead":
-        st.error("The Spark session is gone (the JVM or the Py4J gateway stopped). Your evidence log is kept.",
-                 icon="🪦")
+    if tech.needs_spark and service.spark_state(ss.owner) == "dead":
+        st.error("This diagnosis' Spark session is gone (its JVM, its gateway or its worker process stopped). "
+                 "Your evidence log is kept; the next run starts a new one.", icon="🪦")
         if st.button("Start a new Spark session", key="restart_spark"):
-            with st.spinner("Starting Spark…"):
-                service.restart_spark()
+            with st.spinner("Starting a new worker process and Spark session…"):
+                service.restart_spark(ss.owner)
             st.rerun()
     raw = widgets.param_form(node.id, tech, node.params)
     handle = service.get_run(ss.runs.get(node.id, ""))
+    if handle is None and ss.runs.get(node.id):
+        st.caption("The last result here was released from memory; the evidence log keeps it.")
     cols = st.columns([1, 1, 4])
     blocked = bool(widgets.problem(node.id))   # parameters refused before any Spark job (shown above)
     allowed = state.may(access.action_for(tech))
@@ -35,21 +37,48 @@ def run_panel(node, tech) -> str | None:
                       disabled=bool(handle and not handle.done) or blocked or not allowed):
         handle = service.start_run_as(state.user(), ss.owner, tech.id, raw)
         ss.runs[node.id] = handle.id
-        ss.run_params = {**ss.get("run_params", {}), handle.id: raw}
+        _remember(handle.id, raw)
     running = bool(handle and not handle.done)
     if not allowed:
         cols[2].caption("Viewers walk the runbook and read results; running it on Spark needs the operator role.")
     if cols[1].button("Cancel", key="cancel", disabled=not running) and handle:
         handle.cancel()
     if running:
-        bar = st.progress(0.0, text="starting…")
-        while not handle.wait(0.3):
-            p = handle.progress()
-            bar.progress(p.fraction, text=f"{tech.title}: {p.text} · {handle.elapsed:.1f} s")
-        st.rerun()
+        wait_for(handle, tech.title)
     if handle is None:
         return None
     return _show(node, tech, handle)
+
+
+def _remember(run_id: str, raw: dict) -> None:
+    """Keep the parameters of the runs the panels still show (and nothing of older runs)."""
+    ss = st.session_state
+    shown = set(ss.runs.values())
+    ss.run_params = {k: v for k, v in ss.get("run_params", {}).items() if k in shown} | {run_id: raw}
+    ss.logged_runs = {k for k in ss.logged_runs if k in shown}
+
+
+PHASES = {"worker": "Worker process", "queued": "Worker process", "spark": "Spark session", "run": "Running"}
+
+
+def wait_for(handle, title: str) -> None:
+    """Progress while the run works, the session start shown as a step of its own; rerun when done."""
+    bar = st.progress(0.0, text="starting…")
+    while not handle.wait(0.3):
+        p = handle.progress()
+        step = PHASES.get(getattr(handle, "phase", "run"), "Running")
+        bar.progress(p.fraction, text=f"{title} · {step}: {p.text} · {handle.elapsed:.1f} s")
+    st.rerun()
+
+
+def _startup_note(handle) -> None:
+    parts = []
+    if (getattr(handle, "worker_start_s", None) or 0) > 0:
+        parts.append(f"a worker process ({handle.worker_start_s:.1f} s)")
+    if (getattr(handle, "spark_start_s", None) or 0) > 0:
+        parts.append(f"its Spark session ({handle.spark_start_s:.1f} s)")
+    if parts:
+        st.caption(f"This run started {' and '.join(parts)} for this diagnosis; they stay warm for the next runs.")
 
 
 def _show(node, tech, handle) -> str | None:
@@ -57,6 +86,7 @@ def _show(node, tech, handle) -> str | None:
     params = ss.get("run_params", {}).get(handle.id, {})
     first_time = handle.id not in ss.logged_runs
     ss.logged_runs.add(handle.id)
+    _startup_note(handle)
     if handle.error is None:
         if first_time:
             state.log(evidence.run(node.id, tech.id, params, handle.result, handle.elapsed))
@@ -80,6 +110,8 @@ def _show(node, tech, handle) -> str | None:
         st.error(f"The run failed. Innermost error: **{t.headline}**", icon="💥")
         with st.expander("Triage of the failure", expanded=True):
             results.render("triage", t)
+    elif isinstance(err, WorkerError):
+        st.error(err.message, icon="🧨")
     elif isinstance(err, DcsError):
         st.error(err.message, icon="🚫")
     else:

@@ -22,8 +22,9 @@ def _default_runbook() -> Runbook:
 
 def init() -> None:
     ss = st.session_state
-    if "owner" not in ss:
-        ss.owner = uuid.uuid4().hex[:8]
+    if "walk" not in ss:
+        # The diagnosis this session is (its worker process is keyed by it); one given beforehand is kept.
+        ss.setdefault("owner", uuid.uuid4().hex[:8])
         ss.evidence = []          # evidence.Log: a view of the stored incident (set by _attach_incident)
         ss.walk = Walk()
         ss.forms = {}             # node id -> {param: value}

@@ -48,6 +48,12 @@ CONDITIONS: dict[str, str] = {
     "SPARK_JOB_FAILED": "a Spark job failed (its triage says why)",
     "RUN_CANCELLED": "the user cancelled the run",
     "METRICS_UNAVAILABLE": "Spark did not give the metrics a verdict needs",
+    # the worker process that runs a diagnosis (its Spark session and the user's code)
+    "WORKER_ENDED": "the diagnosis' worker process ended while it had work (a crash, os._exit, a kill)",
+    "WORKER_START_FAILED": "a worker process could not be started or did not answer",
+    "WORKER_LIMIT": "every worker process the server allows is busy",
+    "WORKER_NO_ANSWER": "the worker did not answer a request in time",
+    "WORKER_OP_UNKNOWN": "a request names an operation the worker does not offer",
     # production evidence
     "EVENTLOG_UNREADABLE": "an event log, History Server answer or thresholds file that cannot be read as given",
     # runbooks, lessons, catalogs
@@ -184,6 +190,13 @@ class MetricsUnavailable(DcsError):
 
     code = "DCS204"
     default_condition = "METRICS_UNAVAILABLE"
+
+
+class WorkerError(DcsError):
+    """The worker process of a diagnosis failed as a process: never a verdict on the user's data."""
+
+    code = "DCS205"
+    default_condition = "WORKER_ENDED"
 
 
 class RunbookError(DcsError):

@@ -282,10 +282,8 @@ def check(lesson_id: str, code: str, spark=None, **kw) -> CheckResult:
 
 
 def start_check(owner: str, lesson_id: str, code: str):
-    """Run the check in the background (the Diagnose page's job runner); returns the JobHandle."""
-    from dcs_engine.runtime.jobs import RUNNER
-    from dcs_engine.runtime.session import MANAGER
+    """Run the check in the diagnosis' worker process (the student's code never runs in the app)."""
+    from dcs_engine import service
 
-    lesson = get(lesson_id)
-    return RUNNER.submit(owner, f"Check lesson {lesson.number}", MANAGER.session,
-                         lambda ctx: run_check(lesson, ctx.spark, code))
+    get(lesson_id)  # an unknown lesson is refused here
+    return service.start_check(owner, lesson_id, code)

@@ -40,6 +40,29 @@ def spark():
     yield session
 
 
+SHARED_OWNER = "t-shared"
+
+
+@pytest.fixture(scope="session")
+def worker_owner():
+    """A diagnosis whose worker process (local[2]) stays warm for the whole run: tests that only need
+    *a* diagnosis share it (a worker costs a JVM start); tests about isolation make their own."""
+    from dcs_engine import service
+    from dcs_engine.runtime.session import SparkSettings
+
+    service.connect(SHARED_OWNER, SparkSettings(master="local[2]", app_name="dcs-doctor-tests",
+                                                conf=(("spark.sql.shuffle.partitions", "4"),)))
+    return SHARED_OWNER
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_workers():
+    """No worker process (nor its JVM) outlives the test run."""
+    yield
+    from dcs_engine.runtime.workers import pool
+
+    pool().shutdown()
+
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -75,23 +98,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerURL(str):
+    """The server's base URL, with the server's process id (``.pid``) for tests that look at it."""
+
+    pid: int
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    """`streamlit run app.py` on a free loopback port; yields its base URL."""
+    """`streamlit run app.py` on a free loopback port; yields its base URL (a :class:`ServerURL`).
+
+    Every browser session is a diagnosis with a worker process (a JVM each): at most 4 at once here,
+    idle ones ending after 2 minutes, so the browser tests do not pile up JVMs."""
     import subprocess
     import time
     import urllib.request
 
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1",
+           "DCS_MAX_WORKERS": "4", "DCS_WORKER_IDLE_S": "120"}
     env.pop("DCS_RUNBOOK", None)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
              "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = ServerURL(f"http://127.0.0.1:{port}")
+    url.pid = proc.pid
     try:
         deadline = time.time() + 90
         while True:
@@ -105,8 +139,8 @@ def app_server(tmp_path_factory):
             time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
+        proc.terminate()     # the server ends its workers on the way out; a worker also ends with its app
         try:
-            proc.wait(20)
+            proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()

@@ -1,4 +1,8 @@
-"""AppTest: every page renders; the Diagnose page walks the whole tree and runs take."""
+"""AppTest: every page renders; the Diagnose page walks the whole tree and runs take in a worker.
+
+The app (here: the test process) holds no Spark session of its own for the pages: runs go to the
+diagnosis' worker process.  Tests that only need *a* diagnosis share the suite's warm one
+(``worker_owner``); the os._exit test gives the crashing session its own."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +20,18 @@ PAGES = ["app_pages/diagnose.py", "app_pages/triage.py", "app_pages/evidence.py"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def new_app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=180)
+def new_app(owner: str | None = None) -> AppTest:
+    """A fresh browser session; ``owner`` makes it that diagnosis from its first run (its worker, warm)."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    if owner is not None:
+        at.session_state["owner"] = owner
+    return at
+
+
+def share(at: AppTest, owner: str) -> AppTest:
+    """After the first run made the session's state, make it the suite's warm diagnosis."""
+    at.session_state["owner"] = owner
+    return at
 
 
 def dot(at) -> str:
@@ -32,7 +46,7 @@ def current_in_dot(at) -> str:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_renders(page, spark):
+def test_every_page_renders(page):
     at = new_app().run()
     assert not at.exception
     if page != PAGES[0]:
@@ -65,7 +79,7 @@ def edge_cover_paths(book) -> list[tuple[str, ...]]:
     return paths
 
 
-def test_edge_cover_walks_in_the_app(spark):
+def test_edge_cover_walks_in_the_app():
     """Click through root-to-leaf paths that take every edge; check the DOT and the URL at each step."""
     book = load_builtin()
     paths = edge_cover_paths(book)
@@ -86,7 +100,7 @@ def test_edge_cover_walks_in_the_app(spark):
     assert len(paths) >= 30
 
 
-def test_back_jump_restart_and_evidence(spark):
+def test_back_jump_restart_and_evidence():
     at = new_app().run()
     at.button(key="sym_slow").click().run()
     at.button(key="edge_0").click().run()      # → c_exponential
@@ -103,7 +117,7 @@ def test_back_jump_restart_and_evidence(spark):
     assert kinds.count("step") == 6
 
 
-def test_deep_link_reopens_the_step(spark):
+def test_deep_link_reopens_the_step():
     at = new_app()
     at.query_params["path"] = "wrong_results.q_unexpected.t_take"
     at.query_params["node"] = "t_take"
@@ -113,7 +127,7 @@ def test_deep_link_reopens_the_step(spark):
     assert current_in_dot(at) == "t_take"
 
 
-def test_broken_deep_link_warns_and_keeps_prefix(spark):
+def test_broken_deep_link_warns_and_keeps_prefix():
     at = new_app()
     at.query_params["path"] = "crash.t_spend"
     at.run()
@@ -121,10 +135,10 @@ def test_broken_deep_link_warns_and_keeps_prefix(spark):
     assert "there is no edge from 'crash' to 't_spend'" in at.warning[0].value
 
 
-def test_take_runs_on_demo_data_and_suggests_next_step(spark):
+def test_take_runs_on_demo_data_and_suggests_next_step(worker_owner):
     at = new_app()
     at.query_params["path"] = "crash.t_take"
-    at.run()
+    share(at.run(), worker_owner)
     at.number_input(key="p_t_take_source_rows").set_value(300)
     at.text_input(key="p_t_take_source_where").set_value("active_experiment_id is not null")
     at.button(key="run").click().run()
@@ -141,11 +155,11 @@ def test_take_runs_on_demo_data_and_suggests_next_step(spark):
     assert len(at.dataframe) == 1
 
 
-def test_take_error_is_shown_and_app_survives(spark, tmp_path):
+def test_take_error_is_shown_and_app_survives(worker_owner, tmp_path):
     """A path that is not there is refused when it is chosen, before any technique runs; the input is kept."""
     at = new_app()
     at.query_params["path"] = "crash.t_take"
-    at.run()
+    share(at.run(), worker_owner)
     at.radio(key="data_kind").set_value("path").run()
     at.text_input(key="data_path").set_value(str(tmp_path / "absent"))
     at.button(key="data_use").click().run()
@@ -157,8 +171,8 @@ def test_take_error_is_shown_and_app_survives(spark, tmp_path):
     assert at.text_input(key="data_path").value == str(tmp_path / "absent")
 
 
-def test_connection_page_bad_master_then_good(spark):
-    at = new_app().run()
+def test_connection_page_bad_master_then_good(worker_owner):
+    at = share(new_app().run(), worker_owner)
     at.switch_page("app_pages/connection.py").run()
     at.text_input(key="conn_master").set_value("spark://127.0.0.1:1")
     at.button(key="conn_test").click().run()
@@ -171,19 +185,21 @@ def test_connection_page_bad_master_then_good(spark):
     at.button(key="conn_test").click().run()
     assert not at.error, [e.value for e in at.error]
     assert any("Connected: Spark" in s.value for s in at.success)
+    # the same settings as the diagnosis' running worker: it is kept, not restarted
+    assert any("Spark is running. Worker process" in c.value for c in at.caption)
 
 
-def test_evidence_page_lists_steps(spark):
+def test_evidence_page_lists_steps():
     at = new_app().run()
     at.button(key="sym_crash").click().run()
     at.switch_page("app_pages/evidence.py").run()
     assert any("Crash (a traceback) (`crash`)" in m.value for m in at.markdown)
 
 
-def test_failed_run_is_triaged_and_the_tree_moves(spark):
+def test_failed_run_is_triaged_and_the_tree_moves(worker_owner):
     at = new_app()
     at.query_params["path"] = "wrong_results.q_unexpected.t_take"
-    at.run()
+    share(at.run(), worker_owner)
     at.number_input(key="p_t_take_source_rows").set_value(200)
     at.text_input(key="p_t_take_source_where").set_value("cast(field as int) > 0")
     at.button(key="run").click().run()
@@ -198,7 +214,7 @@ def test_failed_run_is_triaged_and_the_tree_moves(spark):
     assert not at.error
 
 
-def test_demo_list_has_every_dataset_and_the_lessons(spark):
+def test_demo_list_has_every_dataset_and_the_lessons():
     from dcs_engine.inputs import demo
 
     at = new_app()
@@ -207,3 +223,35 @@ def test_demo_list_has_every_dataset_and_the_lessons(spark):
     options = list(at.selectbox(key="p_t_take_source_demo").options)
     assert {"telemetry", "pings", "pairs", "hotkey", "categories", "lesson-l03_dcs_prompt"} <= set(options)
     assert options == demo.names()
+
+
+EXIT_CODE = "import os\nos._exit(1)\n\ndef f(row):\n    return True\n"
+
+
+def test_os_exit_in_pasted_code_ends_only_its_worker_and_the_app_goes_on(worker_owner):
+    """Session A pastes os._exit: A sees its worker's end (not a verdict, not triaged); the app and
+    session B go on, B's worker untouched."""
+    from dcs_engine.runtime.workers import pool
+
+    bystander = pool().worker(worker_owner).pid
+    a = new_app()
+    a.query_params["path"] = "crash.t_naughty_rows"
+    a.run()
+    a.number_input(key="p_t_naughty_rows_source_rows").set_value(40)
+    a.text_area(key="p_t_naughty_rows_code").set_value(EXIT_CODE)
+    a.button(key="run").click().run()
+    assert not a.exception
+    errors = [e.value for e in a.error]
+    assert any(e.startswith("[DCS205] the worker process of this diagnosis") and "exit code 1" in e
+               and "This is not a verdict on your data" in e for e in errors), errors
+    assert a.session_state["walk"].current == "t_naughty_rows"          # no triage moved the tree
+    assert [e.kind for e in a.session_state["evidence"]][-1] == "error"
+    a.run()
+    assert any(b.key == "restart_spark" for b in a.button)               # the session is gone, say so
+    b = new_app()
+    b.query_params["path"] = "crash.t_take"
+    share(b.run(), worker_owner)
+    b.button(key="run").click().run()
+    assert not b.error, [e.value for e in b.error]
+    assert len(b.dataframe) == 1 and pool().worker(worker_owner).pid == bystander
+    pool().end(a.session_state["owner"])

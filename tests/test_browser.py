@@ -5,7 +5,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-TIMEOUT = 180_000  # first Spark start in the server process can take a while
+TIMEOUT = 300_000  # each browser session starts its own worker process and Spark session (a JVM) on its first run
 
 
 def settle(page):
@@ -67,7 +67,8 @@ def test_runbook_upload_refuses_bad_file_and_keeps_tree(app_server, page, tmp_pa
     page.get_by_text("Loaded: dcs-doctor built-in runbook").wait_for()
     good = tmp_path / "team2.yaml"
     good.write_text("title: team tree\nextends: builtin\nnodes:\n"
-                    "  - {id: crash, kind: symptom, title: Team crash, text: ours, edges: [{to: oncall, label: page}]}\n"
+                    "  - {id: crash, kind: symptom, title: Team crash, text: ours, "
+                    "edges: [{to: oncall, label: page}]}\n"
                     "  - {id: oncall, kind: fix, title: Page on-call, text: call}\n")
     page.locator(".st-key-rb_upload input[type=file]").set_input_files(str(good))
     click(page, "rb_load")
@@ -144,12 +145,21 @@ SLOW = '''def slow_but_fine(row):
 '''
 
 
-def _start_slow_run(page, app_server, rows: str):
+NEVER_ENDS = '''def waits_forever_on_executors(row):
+    from pyspark import TaskContext
+    if TaskContext.get() is not None:
+        import time
+        time.sleep(3600)
+    return True
+'''
+
+
+def _start_slow_run(page, app_server, rows: str, source: str = SLOW):
     page.set_default_timeout(60_000)
     page.goto(f"{app_server}/?node=t_naughty_rows&path=crash.t_naughty_rows")
     type_into(page, "p_t_naughty_rows_source_rows", rows)
     code = page.locator(".st-key-p_t_naughty_rows_code textarea")
-    code.fill(SLOW)
+    code.fill(source)
     code.press("Control+Enter")
     settle(page)
     page.locator(".st-key-run button").first.click()
@@ -159,8 +169,11 @@ def _start_slow_run(page, app_server, rows: str):
 def test_cancel_in_one_browser_session_leaves_the_other_running(app_server, browser):
     a = browser.new_context().new_page()
     b = browser.new_context().new_page()
-    _start_slow_run(a, app_server, "12000")
+    _start_slow_run(a, app_server, "12000", NEVER_ENDS)   # it cannot finish before Cancel, however slow B's start
     _start_slow_run(b, app_server, "12000")
+    # Cancel once A's run works on Spark: a Cancel while its worker or session still starts is another case
+    # ("cancelled before it started", or its worker ended after the grace time), not the one tested here.
+    a.get_by_text(re.compile(r"· Running: ")).first.wait_for(timeout=TIMEOUT)
     a.locator(".st-key-cancel button").first.click()
     a.get_by_text("cancelled by the user").first.wait_for(timeout=TIMEOUT)
     b.get_by_text(re.compile(r"Rows scanned")).first.wait_for(timeout=TIMEOUT)
@@ -185,3 +198,38 @@ def test_scale_steps_on_the_all_pairs_demo_draws_the_growth_plot_and_flags_it(ap
     page.get_by_text(re.compile(r"Super-linear: time grows as rows\^")).first.wait_for()
     # the suggested edge is "Time grows faster than the data"
     assert "➜" in page.locator(".st-key-edge_1 button").first.inner_text()
+
+
+EXIT_CODE = "import os\nos._exit(1)\n\ndef f(row):\n    return True\n"
+
+
+def test_os_exit_in_one_session_ends_only_its_worker_and_the_server_goes_on(app_server, browser):
+    """The pasted code runs in session A's worker: A is told its worker ended; session B, and the
+    server, go on.  The server process has no JVM of its own: only worker processes under it."""
+    import urllib.request
+
+    import psutil
+
+    a = browser.new_context().new_page()
+    a.set_default_timeout(60_000)
+    a.goto(f"{app_server}/?node=t_naughty_rows&path=crash.t_naughty_rows")
+    type_into(a, "p_t_naughty_rows_source_rows", "40")
+    code = a.locator(".st-key-p_t_naughty_rows_code textarea")
+    code.fill(EXIT_CODE)
+    code.press("Control+Enter")
+    click(a, "run")
+    a.get_by_text(re.compile(r"\[DCS205\] the worker process of this diagnosis.*exit code 1")).first.wait_for(
+        timeout=TIMEOUT)
+    a.locator(".st-key-restart_spark button").first.wait_for()
+    assert urllib.request.urlopen(f"{app_server}/_stcore/health", timeout=10).read() == b"ok"
+    b = browser.new_context().new_page()
+    b.set_default_timeout(60_000)
+    b.goto(f"{app_server}/?node=t_take&path=crash.t_take")
+    type_into(b, "p_t_take_source_rows", "300")
+    click(b, "run")
+    b.get_by_text(re.compile(r"First 10 row\(s\) of demo dataset 'telemetry' \(300 rows")).wait_for(timeout=TIMEOUT)
+    children = psutil.Process(app_server.pid).children()
+    assert children and all("java" not in c.name() for c in children)
+    assert all("dcs_engine.runtime.worker" in " ".join(c.cmdline()) for c in children)
+    a.context.close()
+    b.context.close()

@@ -5,7 +5,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-TIMEOUT = 180_000
+TIMEOUT = 300_000  # the session starts its own worker process and Spark session on its first run
 
 
 def settle(page):

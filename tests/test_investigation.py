@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import SHARED_OWNER
 from tests.test_app import new_app
 
 PENGUIN_COLUMNS = ["species", "island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g",
@@ -26,7 +27,8 @@ def penguins(tmp_path_factory):
 
 
 def link(path: str, data: dict, **extra) -> object:
-    at = new_app()
+    """A new browser session opened from a link; it is the suite's warm diagnosis (its worker reads the schema)."""
+    at = new_app(SHARED_OWNER)
     at.query_params.update({"path": path, "node": path.split(".")[-1], **data, **extra})
     return at.run()
 
@@ -44,10 +46,10 @@ def keys(at, prefix: str) -> list[str]:
     return [w.key for w in at.main if getattr(w, "key", None) and str(w.key).startswith(prefix)]
 
 
-def test_chosen_once_carried_to_every_technique_and_kept(spark, penguins):
+def test_chosen_once_carried_to_every_technique_and_kept(worker_owner, penguins):
     folder, frame = penguins
     path = str(folder / "penguins.parquet")
-    at = new_app().run()
+    at = new_app(worker_owner).run()
     at.radio(key="data_kind").set_value("path").run()
     at.text_input(key="data_path").set_value(path)
     at.text_input(key="data_where").set_value("island = 'Biscoe'")
@@ -82,7 +84,7 @@ def test_chosen_once_carried_to_every_technique_and_kept(spark, penguins):
     assert "(from the link)" in next(e.detail for e in again.session_state["evidence"] if e.kind == "data")
 
 
-def test_column_parameters_are_pick_lists_prefilled_from_the_schema(spark, penguins):
+def test_column_parameters_are_pick_lists_prefilled_from_the_schema(worker_owner, penguins):
     folder, _ = penguins
     at = link("slow.t_skew", data_of(folder))
     assert list(at.multiselect(key="p_t_skew_keys").options) == PENGUIN_COLUMNS
@@ -104,7 +106,7 @@ def test_column_parameters_are_pick_lists_prefilled_from_the_schema(spark, pengu
     assert not at.error and at.button(key="run").disabled is False
 
 
-def test_unreadable_data_is_refused_before_any_spark_job(spark, penguins):
+def test_unreadable_data_is_refused_before_any_spark_job(worker_owner, penguins):
     folder, _ = penguins
     at = link("crash.t_take", data_of(folder, data_where="no_such_column > 1"))
     assert not at.exception
@@ -118,7 +120,7 @@ def test_unreadable_data_is_refused_before_any_spark_job(spark, penguins):
     assert at.session_state["dui"]["where"] == "year > 2007"
 
 
-def test_the_users_function_is_typed_once_for_every_technique_that_takes_it(spark, penguins):
+def test_the_users_function_is_typed_once_for_every_technique_that_takes_it(worker_owner, penguins):
     folder, _ = penguins
     at = link("crash.t_naughty_rows", data_of(folder))
     assert at.text_area(key="fn_function_code").value == ""                # not the demo's function
@@ -135,7 +137,7 @@ def test_the_users_function_is_typed_once_for_every_technique_that_takes_it(spar
     assert at.text_area(key="fn_combining-function_code").value == ""
 
 
-def test_back_to_the_demo_data_restores_each_steps_own(spark, penguins):
+def test_back_to_the_demo_data_restores_each_steps_own(worker_owner, penguins):
     folder, _ = penguins
     at = link("crash.t_take", data_of(folder))
     assert keys(at, "p_t_take_source") == []
@@ -164,7 +166,7 @@ def test_describe_reads_the_schema_with_where_and_columns(spark, penguins):
     assert "nope" in err.value.message
 
 
-def test_the_whole_runbook_is_one_toggle_away(spark):
+def test_the_whole_runbook_is_one_toggle_away():
     at = new_app()
     at.query_params.update({"path": "crash.t_take", "node": "t_take"})
     at.run()

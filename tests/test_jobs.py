@@ -1,4 +1,5 @@
-"""The job runner on the shared SparkSession: progress, cancel isolation, no repeats."""
+"""The job runner (what runs each request inside a worker): progress, cancel isolation, no repeats,
+no verdict after Cancel; and the service door in front of the workers."""
 import time
 
 import pytest
@@ -6,7 +7,8 @@ import pytest
 from dcs_engine import service
 from dcs_engine.errors import JobCancelled, SparkConnectionError, SparkJobError, TechniqueUnavailable
 from dcs_engine.runtime.jobs import RUNNER
-from dcs_engine.runtime.session import MANAGER, check_master, parse_conf
+from dcs_engine.runtime.session import MANAGER, SparkSettings, check_master, parse_conf
+from dcs_engine.runtime.workers import pool
 
 
 def _slow_job(spark, seconds=20):
@@ -67,11 +69,35 @@ def test_a_finished_run_is_not_repeated(spark):
     assert RUNNER.get(h.id).outcome() == 5 and calls == [1]
 
 
-def test_service_runs_take_and_refuses_snippet_only_techniques(spark):
-    h = service.start_run("sessS", "take", {"source": {"kind": "demo", "rows": 50}, "n": 3})
-    assert len(h.outcome().rows) == 3
-    with pytest.raises(TechniqueUnavailable):
-        service.start_run("sessS", "spark_ui", {})
+def test_service_runs_take_in_the_worker_and_refuses_snippet_only_techniques(worker_owner):
+    h = service.start_run(worker_owner, "take", {"source": {"kind": "demo", "rows": 50}, "n": 3})
+    assert len(h.outcome(300).rows) == 3
+    assert service.get_run(h.id) is h
+    with pytest.raises(TechniqueUnavailable) as e:
+        service.start_run(worker_owner, "spark_ui", {})
+    assert e.value.condition == "TECHNIQUE_NOT_RUNNABLE"
+
+
+def test_bad_parameters_are_refused_in_the_app_before_any_worker_starts():
+    from dcs_engine.errors import ParameterError
+
+    with pytest.raises(ParameterError) as e:
+        service.start_run("t-params", "take", {"source": {"kind": "demo"}, "n": 0})
+    assert e.value.condition == "PARAM_OUT_OF_RANGE" and e.value.params["param"] == "n"
+    assert pool().worker("t-params") is None
+
+
+def test_describe_source_gives_columns_and_types(worker_owner):
+    """The schema is read in the diagnosis' worker and comes back as the SourceSchema the forms use."""
+    schema = service.describe_source(worker_owner, {"kind": "demo", "demo": "telemetry", "rows": 10,
+                                                    "columns": "client_id, subsession_length"})
+    assert schema.columns == ("client_id", "subsession_length") and schema.types == ("string", "bigint")
+    assert schema.type_of("subsession_length") == "bigint"
+    from dcs_engine.errors import SourceError
+
+    with pytest.raises(SourceError) as e:
+        service.describe_source(worker_owner, {"kind": "demo", "rows": 10, "where": "no_such_col > 1"})
+    assert "where clause" in e.value.message
 
 
 @pytest.mark.timeout(60)  # the failure this guards against is minutes of client retries, not seconds
@@ -103,10 +129,19 @@ def test_connect_url_token_is_masked_wherever_the_master_is_shown():
 
 def test_wrong_master_leaves_the_running_session(spark):
     with pytest.raises(SparkConnectionError):
-        service.connect(service.settings_from("spark://127.0.0.1:1", "x", ""))
+        MANAGER.session(SparkSettings(master="spark://127.0.0.1:1", app_name="x"))
     # the old session and its settings are still there and usable
     assert MANAGER.is_alive() and MANAGER.settings.master == "local[2]"
     assert spark.range(3).count() == 3
+
+
+def test_wrong_master_leaves_the_diagnosis_worker_and_its_settings(worker_owner):
+    before, pid = service.current_settings(worker_owner), pool().worker(worker_owner).pid
+    with pytest.raises(SparkConnectionError) as e:
+        service.connect(worker_owner, service.settings_from("spark://127.0.0.1:1", "x", ""))
+    assert e.value.condition == "SPARK_UNREACHABLE"
+    assert service.current_settings(worker_owner) == before and pool().worker(worker_owner).pid == pid
+    assert service.spark_state(worker_owner) == "running"
 
 
 def test_conf_lines():
@@ -146,4 +181,34 @@ def test_worker_python_follows_the_conf_key():
     from dcs_engine.runtime.session import SparkSettings, worker_python
 
     assert worker_python(SparkSettings()) == sys.executable
-    assert worker_python(SparkSettings(master="spark://h:7077", conf=(("spark.pyspark.python", "/opt/py"),))) == "/opt/py"
+    cluster = SparkSettings(master="spark://h:7077", conf=(("spark.pyspark.python", "/opt/py"),))
+    assert worker_python(cluster) == "/opt/py"
+
+
+SLOW_WHEN_DISTRIBUTED = """
+def slow_when_distributed(row):
+    from pyspark import TaskContext
+    if TaskContext.get() is not None:   # on an executor only: the local step stays fast
+        import time
+        open(MARKER, "w").close()
+        time.sleep(120)
+    return True
+"""
+
+
+def test_a_cancelled_scale_out_gives_no_verdict(spark, tmp_path):
+    """Spark's "job cancelled" must not read as "fails when distributed" (issue 16)."""
+    from dcs_engine import registry
+
+    marker = tmp_path / "distributed-step-started"
+    code = f"MARKER = {str(marker)!r}\n" + SLOW_WHEN_DISTRIBUTED
+    params = {"source": {"kind": "demo", "rows": 20}, "code": code, "n": 4}
+    h = RUNNER.submit("sessC", "scale out", lambda: spark,
+                      lambda ctx: registry.run_technique("scale_out", ctx, params))
+    while not marker.exists():          # the executors are in the distributed step
+        assert not h.wait(0.1), h.error or h.result
+    h.cancel()
+    assert h.wait(120)
+    with pytest.raises(JobCancelled):
+        h.outcome()
+    assert h.result is None

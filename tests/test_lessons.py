@@ -198,10 +198,12 @@ def test_progress_roundtrip_and_bad_files():
 
 
 # ------------------------------------------------------------------ the page (AppTest)
-def test_lessons_page_open_hint_check(spark):
+def test_lessons_page_open_hint_check(worker_owner):
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state["owner"] = worker_owner     # the suite's warm diagnosis checks the student's code
+    at.run()
     at.switch_page("app_pages/lessons.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Lessons"

@@ -5,7 +5,12 @@ tag ``dcs-<owner>-<n>``), entered in the thread that runs it, so cancelling one 
 session's run never touches another's work on the same session.  The context knows how its
 kind of session tags, cancels and reports progress (job groups and the status tracker on
 classic Spark, session tags and the progress handler on Spark Connect).  A finished handle
-keeps its result, so a UI rerun reads it instead of running the work again.
+keeps its result until the runner is told to forget it (the worker process forgets a run once
+its result has gone to the app).
+
+Once Cancel was pressed, a run has no verdict: whatever the work returns or raises afterwards
+(a technique may read Spark's "job cancelled" as a failure of the user's code) becomes
+:class:`~dcs_engine.errors.JobCancelled`.
 """
 from __future__ import annotations
 
@@ -26,8 +31,9 @@ __all__ = ["RUNNER", "JobHandle", "JobRunner", "Progress"]
 class JobHandle:
     """One run: ``work(ctx)`` in a thread, with ``ctx`` made from ``spark_provider()`` (None: no Spark)."""
 
-    def __init__(self, owner: str, label: str, spark_provider: Callable, work: Callable[[Context | None], Any]):
-        self.id = f"{owner}-{next(_ids)}"
+    def __init__(self, owner: str, label: str, spark_provider: Callable, work: Callable[[Context | None], Any],
+                 run_id: str | None = None, on_done: Callable[[JobHandle], None] | None = None):
+        self.id = run_id or f"{owner}-{next(_ids)}"
         self.group = f"dcs-{self.id}"
         self.owner = owner
         self.label = label
@@ -39,6 +45,7 @@ class JobHandle:
         self.result: Any = None
         self.error: BaseException | None = None
         self.cancel_requested = False
+        self._on_done = on_done
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._main, name=self.group, daemon=True)
 
@@ -56,15 +63,24 @@ class JobHandle:
                 raise JobCancelled(f"run '{self.label}'", found="cancelled before it started",
                                    fix="press Run again to start it anew")
             if self.ctx is None:
-                self.result = self._work(None)
+                result = self._work(None)
             else:
                 with self.ctx.scope():
-                    self.result = self._work(self.ctx)
+                    result = self._work(self.ctx)
+            if self.cancel_requested:  # a verdict reached after Cancel is not one (see the module doc)
+                raise JobCancelled(f"run '{self.label}'", found="cancelled by the user",
+                                   fix="press Run again to start it anew")
+            self.result = result
         except BaseException as exc:  # keep every failure for the UI to triage
             self.error = self._classify(exc)
         finally:
             self.finished = time.time()
             self._done.set()
+            if self._on_done is not None:
+                try:
+                    self._on_done(self)
+                except Exception:  # a listener's failure must not lose the run's outcome
+                    pass
 
     def _classify(self, exc: BaseException) -> BaseException:
         # After Cancel, whatever the technique raised (often its own wrapping of
@@ -146,8 +162,9 @@ class JobRunner:
         self._lock = threading.Lock()
 
     def submit(self, owner: str, label: str, spark_provider: Callable,
-               work: Callable[[Context | None], Any]) -> JobHandle:
-        handle = JobHandle(owner, label, spark_provider, work)
+               work: Callable[[Context | None], Any], run_id: str | None = None,
+               on_done: Callable[[JobHandle], None] | None = None) -> JobHandle:
+        handle = JobHandle(owner, label, spark_provider, work, run_id=run_id, on_done=on_done)
         with self._lock:
             self._handles[handle.id] = handle
         return handle.start()
@@ -155,8 +172,15 @@ class JobRunner:
     def get(self, handle_id: str) -> JobHandle | None:
         return self._handles.get(handle_id)
 
+    def forget(self, handle_id: str) -> None:
+        """Drop a finished run (its result has been handed on)."""
+        with self._lock:
+            self._handles.pop(handle_id, None)
+
     def running(self, owner: str | None = None) -> list[JobHandle]:
-        return [h for h in self._handles.values() if not h.done and (owner is None or h.owner == owner)]
+        with self._lock:
+            handles = list(self._handles.values())
+        return [h for h in handles if not h.done and (owner is None or h.owner == owner)]
 
 
 RUNNER = JobRunner()
