@@ -3,7 +3,6 @@ def to_sessions(client_pings):
     client_id, pings = client_pings
     client = {"client_id": client_id, "bad_pings": 0, "sessions": [],
               "breaks_by_counter": 0, "breaks_by_subsession": 0, "breaks_by_session": 0}
-
     def finish(session):
         last = session.pop("last")
         try:
