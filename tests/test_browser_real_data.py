@@ -37,6 +37,8 @@ def label_sizes(page) -> list[tuple[str, float]]:
 
 
 def assert_readable(page, must_show: str) -> None:
+    # the step's drawing replaces the previous one after the page's rerun: measure the new one
+    page.locator('[data-testid="stGraphVizChart"] svg g.node text').filter(has_text=must_show).first.wait_for()
     sizes = label_sizes(page)
     assert any(must_show in text for text, _ in sizes), sizes
     small = [(t, h) for t, h in sizes if h < 11]
