@@ -48,6 +48,11 @@ CONDITIONS: dict[str, str] = {
     "SPARK_JOB_FAILED": "a Spark job failed (its triage says why)",
     "RUN_CANCELLED": "the user cancelled the run",
     "METRICS_UNAVAILABLE": "Spark did not give the metrics a verdict needs",
+    # slowness and shape techniques (scale_steps, skew, sample, divide_conquer)
+    "LADDER_TOO_FEW_FILES": "fractions by whole files asked of a source with fewer than two local files",
+    "FIT_TOO_FEW_STEPS": "too few ladder steps with measurable, distinct work to fit a growth",
+    "MEASURE_INVALID": "a rate measure that is not a true/false SQL expression on the source",
+    "TOO_FEW_VALUES": "a column with too few distinct non-null values to check a combining function on",
     # runbooks, lessons, catalogs
     "RUNBOOK_INVALID": "a runbook file that does not follow the schema",
     "LESSON_INVALID": "a lesson folder that does not follow the course's layout",

@@ -4,7 +4,7 @@ import pytest
 from dcs_engine import registry
 from dcs_engine.errors import ParameterError, UserCodeError
 from dcs_engine.inputs.demo.jobs import ALL_PAIRS_JOB, LINEAR_JOB
-from dcs_engine.techniques.scale_steps.ladder import parse_fractions
+from dcs_engine.techniques.scale_steps.fractions import parse_fractions
 from dcs_engine.techniques.scale_steps.plancheck import exploding_joins, plan_flags
 
 PAIRS = {"kind": "demo", "demo": "pairs", "rows": 40_000, "seed": 42}
@@ -85,6 +85,8 @@ def test_cheap_steps_are_measured_twice(spark):
     assert cheap_steps([0.2, 0.48, 1.1, 4.0]) == [0, 1]     # up to 12% of the largest step (0.48 s)
     assert cheap_steps([0.4, 1.0, 1.6, 3.0]) == []           # a linear job: no step is cheap enough
     assert cheap_steps([0.1, 4.0]) == []                     # too few steps to fit a fixed part
+    # counted above the fixed part every run pays: on a busy machine a 2 s overhead is no work
+    assert cheap_steps([2.0, 2.2, 6.0], overhead=1.9) == [0, 1] and cheap_steps([2.0, 2.2, 6.0]) == []
     # a job whose last step is slow (the driver waits 4 s when it sees over 1,000 rows)
     code = ("import time\n"
             "def job(df):\n"
@@ -132,12 +134,15 @@ def test_plan_checks():
 
 
 def _fake_result():
+    import math
+
     from dcs_engine.techniques.scale_steps import ScaleResult, Step
 
-    steps = tuple(Step(f, int(40_000 * f), True, None, 0.3 + 6.0 * f * f, 2, 3, 100, 100, "ok", True)
-                  for f in (0.1, 0.2, 0.4))
+    steps = tuple(Step(f, int(40_000 * f), True, None, 0.3 + 6.0 * f * f, 2, 3, 100, 100, "ok", True,
+                       work_s=0.1 + 6.0 * f * f) for f in (0.1, 0.2, 0.4))
     return ScaleResult("demo", "sample", "note", steps, 0.3, 40_000, 1.3, 2.0, 0.01, 1.9, 2.1, 0.99, 6.3, (), (),
-                       None, "", "", "rest", "superlinear")
+                       None, "", "", "rest", "superlinear", work_method="cpu", work_note="how",
+                       fit_fixed_s=0.1, fit_log_coef=math.log(6.0 / 40_000 ** 2))
 
 
 def test_growth_chart_is_log_log_with_points_and_fit():
@@ -151,8 +156,10 @@ def test_growth_chart_is_log_log_with_points_and_fit():
     line, points = spec["layer"]
     assert points["encoding"]["x"]["scale"] == {"type": "log"} and points["encoding"]["y"]["scale"] == {"type": "log"}
     assert [p["rows"] for p in points["data"]["values"]] == [4000, 8000, 16000]
+    assert [p["seconds"] for p in points["data"]["values"]] == [0.16, 0.34, 1.06]  # the work, not wall time
     assert line["data"]["values"][0]["series"] == "fit: rows^2.00"
-    assert line["data"]["values"][-1]["rows"] == 40_000 and line["data"]["values"][-1]["seconds"] == pytest.approx(6.3)
+    assert line["data"]["values"][-1]["rows"] == 40_000 and line["data"]["values"][-1]["seconds"] == pytest.approx(6.1)
+    assert spec["title"] == "Task CPU time against rows (log-log)"
 
 
 def test_result_view_renders():
@@ -161,7 +168,6 @@ def test_result_view_renders():
     def page():
         import sys
 
-        sys.path.insert(0, "/work/main")
         import streamlit as st
 
         from app_pages.results.scale_steps import render
@@ -172,6 +178,6 @@ def test_result_view_renders():
 
     at = AppTest.from_function(page, default_timeout=60).run()
     assert not at.exception
-    assert at.error[0].value.startswith("Super-linear: time grows as rows^2.00")
+    assert at.error[0].value.startswith("Super-linear: task CPU time grows as rows^2.00")
     (chart,) = at.get("vega_lite_chart")
     assert '"type": "log"' in chart.proto.spec.replace('":"', '": "') and "fit: rows^2.00" in chart.proto.spec
