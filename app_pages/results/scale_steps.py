@@ -66,7 +66,8 @@ def render(result) -> None:
     cols[0].metric("Growth exponent", "—" if result.exponent is None else f"{result.exponent:.2f}",
                    None if result.stderr is None else f"± {result.stderr:.2f}", delta_color="off")
     cols[1].metric("Flag above", f"{result.threshold:g}")
-    cols[2].metric("Predicted, all rows", "—" if result.predicted_full_s is None else f"{result.predicted_full_s:.1f} s")
+    predicted = result.predicted_full_s
+    cols[2].metric("Predicted, all rows", "—" if predicted is None else f"{predicted:.1f} s")
     st.vega_lite_chart(growth_spec(result), width="stretch")
     st.dataframe(_steps_frame(result), hide_index=True)
     st.caption(f"Work measured as **{result.work_label}**: {result.work_note}. Fractions taken by "

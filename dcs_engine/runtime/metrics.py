@@ -379,3 +379,20 @@ def task_slots(ctx) -> int:
     if found is not None and found.cores:
         return found.cores
     return max(1, len(ctx.tally(ctx.spark.range(0, 1024), lambda batches: 0)))
+
+
+def partition_count(ctx, df) -> tuple[int | None, str]:
+    """How many partitions ``df`` has, and how that was learnt.  Classic: ``df.rdd.getNumPartitions()``
+    (no job).  Spark Connect has no ``df.rdd``: a job counts rows per ``spark_partition_id()`` with no
+    column read, and its first stage's tasks -- one per partition, empty ones too -- say how many
+    (None when the server's UI cannot be asked)."""
+    if ctx.has("rdd"):
+        return df.rdd.getNumPartitions(), "df.rdd.getNumPartitions()"
+    from pyspark.sql import functions as F
+
+    with ctx.tagged("partitions") as tag:
+        seen = df.select(F.spark_partition_id().alias("p")).distinct().count()
+    stages = ctx.metrics({0: tag})[0].stages
+    if stages:
+        return min(stages, key=lambda s: s.stage_id).num_tasks, "the tasks of a stage that read every partition"
+    return None, f"unknown: Spark Connect has no df.rdd and the server's UI did not list the job ({seen} hold rows)"
