@@ -111,10 +111,11 @@ def probe_task(batches):
 class PythonCpu:
     """Takes snapshots of one session's executors' Python CPU (see the module docstring)."""
 
-    def __init__(self, ctx, slots: int):
+    def __init__(self, ctx, slots: int, probe: bool = False):
+        """``probe=True``: use probe tasks even in local mode (to check the two ways agree)."""
         self.ctx = ctx
         self.slots = max(1, int(slots))
-        self._local_pid = _local_jvm_pid(ctx)
+        self._local_pid = None if probe else _local_jvm_pid(ctx)
         if self._local_pid is None:
             import sys
 

@@ -6,8 +6,9 @@ shuffle bytes can be read back -- from the driver's REST API on classic Spark, f
 server's where it is reachable.  The growth exponent is fitted on each step's *work*: task CPU time
 (JVM tasks plus the Python workers) where it can be read, since a busy machine does not inflate it,
 else task run time, else wall time -- the result says which (see :mod:`.growth`).  The first error,
-or a step slower than the budget, is a scale fail and stops the ladder.  Steps costing at most 12%
-of the largest run once more at the end, and the run with the least work is kept.  When the plan
+or a step slower than the budget, is a scale fail and stops the ladder.  When the work cannot be read as
+CPU time, steps costing at most 12% of the largest run once more at the end, and the run with the least
+work is kept (a hiccup inflates wall and run times, not CPU time).  When the plan
 runs Python code, one more run of a small step under Spark's UDF profiler shows where the Python
 time goes (:mod:`.udfprofile`).
 """
@@ -32,7 +33,10 @@ from dcs_engine.techniques.scale_steps.udfprofile import profiled_run
 
 __all__ = ["Options", "ScaleResult", "Step", "UdfProfile", "cheap_steps", "scale", "TECHNIQUE"]
 
-PROFILE_SHARE = 0.1  # the profiled step costs at most this share of the measured steps (else the smallest)
+# The profiled run reads at most this many rows: the profiler slows the Python code it watches by 5 to 20
+# times (it switches on and off around every call of a row-at-a-time UDF), and a few thousand calls
+# already show where the time goes.
+PROFILE_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -82,11 +86,17 @@ def _climb(ctx, fn, fr, fractions, opts: Options) -> Climbed:
     connect_plan = _job_plan(fn, first.limit(10)) if not ctx.has("spark_context") else ""
     base = baseline(ladder, first, fr.method, full_rows, share, opts.seed, slots, opts.repeats)
     rungs = climb(ladder, fr, fractions, opts.repeats, opts.budget_s)
-    if opts.remeasure and opts.repeats == 1:
+    if opts.remeasure and opts.repeats == 1 and not _cpu_readable(ctx, ladder):
         rungs = remeasure(ladder, rungs, len(fractions), base.seconds if base else 0.0)
     done = Climbed(ladder, base, rungs, slots, full_rows, connect_plan)
     plan = connect_plan or next((r.output.plan_text for r in done.runs if r.output and r.output.plan_text), "")
     return replace(done, plan=plan)
+
+
+def _cpu_readable(ctx, ladder: Ladder) -> bool:
+    """Will the work be task CPU time?  Then a hiccup does not inflate a step, and the cheap steps are not
+    run again (a second run guards wall and run times against one)."""
+    return ladder.cpu is not None and not ladder.cpu_problem and ctx.rest_base() is not None
 
 
 def _measure(ctx, climbed: Climbed) -> Measured:
@@ -118,7 +128,7 @@ def scale(ctx, fn, spec, fractions, opts: Options = Options()) -> ScaleResult:
         steps = [replace(s, in_fit=i in fitted) for i, s in enumerate(steps)]
     flags, exploding = _plan_findings([c.plan] + [r.output.plan_text for r in m.chosen if r.output], m.executions,
                                       opts.explode_factor)
-    profile = _profile(c.ladder, c.rungs, steps, opts.profile, fn) if runs_python(c.plan) else None
+    profile = _profile(c.ladder, c.rungs, steps, opts.profile, fn, opts.seed) if runs_python(c.plan) else None
     fit = growth.fit if growth else None
     exponent = fit.exponent if fit else None
     outcome = ("scale_fail" if failed is not None else
@@ -145,7 +155,7 @@ def _job_plan(fn, frame) -> str:
         out = fn.func(frame)
     except Exception:  # the run reports it, the way it does on classic Spark
         return ""
-    if not hasattr(out, "schema"):
+    if not hasattr(type(out), "schema"):  # an action's result, not a DataFrame (asking out.schema analyses)
         return ""
     try:
         out.schema  # noqa: B018 - analyses the plan
@@ -244,18 +254,18 @@ def _plan_findings(plan_texts, executions, factor: float):
     return tuple(sorted(flags.items())), tuple(exploding.values())
 
 
-def _profile(ladder, rungs, steps, mode: str, fn) -> UdfProfile | None:
-    """Profile the largest ok step that costs at most PROFILE_SHARE of the steps (else the smallest)."""
+def _profile(ladder, rungs, steps, mode: str, fn, seed: int) -> UdfProfile | None:
+    """Profile the smallest ok step, sampled down to about PROFILE_ROWS rows."""
     if mode == "off":
         return None
     ok = [(rung, s) for rung, s in zip(rungs, steps) if s.status == "ok"]
     if not ok:
         return None
-    budget = PROFILE_SHARE * sum(s.seconds for s in steps)
-    cheap = [(rung, s) for rung, s in ok if s.seconds <= budget]
-    rung, step = (cheap or ok[:1])[-1]
-    label = f"the {step.fraction:.0%} step ({step.rows:,} rows)"
-    return profiled_run(ladder, rung.frame, mode, label, fn.user_files)
+    rung, step = ok[0]
+    share = min(1.0, PROFILE_ROWS / max(1, step.rows))
+    frame = rung.frame if share >= 1.0 else rung.frame.sample(fraction=share, seed=seed)
+    label = f"the {step.fraction:.0%} step ({step.rows:,} rows)" + (f", sampled to {share:.1%}" if share < 1 else "")
+    return profiled_run(ladder, frame, mode, label, fn.user_files)
 
 
 def run(ctx, params) -> ScaleResult:

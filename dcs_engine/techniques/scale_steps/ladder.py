@@ -69,10 +69,15 @@ class Ladder:
             self.cpu_problem = snap.problem
         return snap
 
-    def run(self, df, name: str, label: str) -> Run:
-        """Run the job once on ``df``; a Spark failure is kept (a scale fail), a cancel raises."""
+    def run(self, df, name: str, label: str, measure_cpu: bool = True) -> Run:
+        """Run the job once on ``df``; a Spark failure is kept (a scale fail), a cancel raises.
+
+        ``measure_cpu=False``: no Python CPU snapshots around it (a probe task would run under, say,
+        the UDF profiler's conf and land in its profile)."""
         self.ctx.check_cancelled()
-        before = self._last or self._snapshot()
+        if not measure_cpu:
+            self._last = None
+        before = (self._last or self._snapshot()) if measure_cpu else None
         out = err = None
         with self.ctx.tagged(f"ladder-{name}") as tag, _described(self.ctx, label):
             start = time.perf_counter()
@@ -84,14 +89,10 @@ class Ladder:
                 self.ctx.check_cancelled()  # ...unless it was the user's cancel
                 err = exc
             seconds = time.perf_counter() - start
-        after = self._snapshot()
+        after = self._snapshot() if measure_cpu else None
         self._last = after
         used = delta(before, after) if before is not None and after is not None else None
         return Run(tag, seconds, out, err, used)
-
-    def forget_cpu(self) -> None:
-        """Other Spark work ran since the last run: take a fresh snapshot before the next one."""
-        self._last = None
 
 
 @contextmanager

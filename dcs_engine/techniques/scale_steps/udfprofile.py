@@ -41,13 +41,12 @@ def profiled_run(ladder, frame, mode: str, step_label: str, user_files: tuple[st
     old = spark.conf.get(CONF, None)
     spark.conf.set(CONF, mode)
     try:
-        run = ladder.run(frame, "profile", f"ladder: UDF profile ({mode})")
+        run = ladder.run(frame, "profile", f"ladder: UDF profile ({mode})", measure_cpu=False)
     finally:
         if old is None:
             spark.conf.unset(CONF)
         else:
             spark.conf.set(CONF, old)
-    ladder.forget_cpu()
     if run.failed:
         return UdfProfile(mode, step_label, (), "", f"the profiled run failed: {type(run.error).__name__}")
     new = _dump(spark, mode, skip=before)

@@ -97,6 +97,12 @@ def key_partitions(df, keys, partitions: int) -> tuple[int, ...]:
     return tuple(got.get(i, 0) for i in range(partitions))
 
 
+def _stage_name(name: str) -> str:
+    """A stage's name, short: Spark Connect names every stage after its session and the plan's text."""
+    first = (name or "").splitlines()[0] if name else ""
+    return "a Spark Connect operation" if first.startswith("Spark Connect - ") else first[:60]
+
+
 def stage_skew(stages, max_s: float, time_ratio: float, data_ratio: float, data_min_mb: float):
     """(StageSkew per stage with task quantiles, ids of the stages without them)."""
     out, unread = [], []
@@ -108,7 +114,7 @@ def stage_skew(stages, max_s: float, time_ratio: float, data_ratio: float, data_
             continue
         med, mx = (m.task_median_ms or 0) / 1000, m.task_max_ms / 1000
         dmed, dmax = (m.task_data_median or 0) / 2**20, (m.task_data_max or 0) / 2**20
-        out.append(StageSkew(m.stage_id, m.name.splitlines()[0][:60] if m.name else "", m.num_tasks, med, mx,
+        out.append(StageSkew(m.stage_id, _stage_name(m.name), m.num_tasks, med, mx,
                              dmed, dmax, mx > max_s and mx > time_ratio * max(med, 1e-3),
                              dmax > data_ratio * max(dmed, 1e-9) and dmax > data_min_mb))
     return tuple(out), tuple(unread)
