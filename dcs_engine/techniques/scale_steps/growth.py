@@ -35,7 +35,8 @@ def choose_method(metrics: Sequence, python_cpu: Sequence, plan_python: bool | N
     if jvm_cpu and python_cpu and all(c is not None for c in python_cpu):
         return WorkMethod("cpu", f"JVM task CPU from Spark's task metrics ({source}) plus the Python workers' CPU "
                                  f"({cpu_how}); waiting for a core is not counted, so a busy machine does not "
-                                 "inflate it")
+                                 "inflate it (Python work of other jobs on the same executors at the same time "
+                                 "would count)")
     if jvm_cpu and plan_python is False:
         return WorkMethod("cpu", f"JVM task CPU from Spark's task metrics ({source}); the plan runs no Python code, "
                                  "so that is all of it; waiting for a core is not counted")
