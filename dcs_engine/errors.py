@@ -53,9 +53,18 @@ CONDITIONS: dict[str, str] = {
     "FIT_TOO_FEW_STEPS": "too few ladder steps with measurable, distinct work to fit a growth",
     "MEASURE_INVALID": "a rate measure that is not a true/false SQL expression on the source",
     "TOO_FEW_VALUES": "a column with too few distinct non-null values to check a combining function on",
+    # production evidence
+    "EVENTLOG_UNREADABLE": "an event log, History Server answer or thresholds file that cannot be read as given",
     # runbooks, lessons, catalogs
     "RUNBOOK_INVALID": "a runbook file that does not follow the schema",
     "LESSON_INVALID": "a lesson folder that does not follow the course's layout",
+    # a shared server: configuration, logins and roles, limits, stored incidents
+    "CONFIG_INVALID": "a setting in the config file or a DCS_* variable that cannot be used",
+    "LOGIN_REQUIRED": "the app is served beyond 127.0.0.1 and no login is configured",
+    "ACCESS_DENIED": "the user's role does not allow this action",
+    "LIMIT_EXCEEDED": "an input or a use above one of the server's configured limits",
+    "INCIDENT_NOT_FOUND": "no stored incident has this id",
+    "INCIDENT_STORE_UNAVAILABLE": "the incident database cannot be opened or migrated",
 }
 
 
@@ -199,3 +208,32 @@ class RunbookError(DcsError):
 class LessonError(DcsError):
     code = "DCS401"
     default_condition = "LESSON_INVALID"
+
+
+class ConfigError(DcsError):
+    """A setting (config file or DCS_* variable) that cannot be used."""
+
+    code = "DCS501"
+    default_condition = "CONFIG_INVALID"
+
+
+class LoginRequired(DcsError):
+    """Served beyond loopback with no login configured: the app refuses to serve."""
+
+    code = "DCS502"
+    default_condition = "LOGIN_REQUIRED"
+
+
+class AccessDenied(DcsError):
+    code = "DCS503"
+    default_condition = "ACCESS_DENIED"
+
+
+class LimitExceeded(DcsError):
+    code = "DCS504"
+    default_condition = "LIMIT_EXCEEDED"
+
+
+class IncidentError(DcsError):
+    code = "DCS505"
+    default_condition = "INCIDENT_NOT_FOUND"

@@ -160,8 +160,12 @@ def stratified_report(spark, df, column: str, fraction: float, min_rows: int, se
                         tuple(reasons), "too_small" if reasons else "reliable")
 
 
-def check_measure(df, measure: str) -> None:
-    """Refuse a measure that is not a true/false SQL expression on ``df``'s columns (analysed, no job)."""
+def check_measure(spark, df, measure: str) -> None:
+    """Refuse a measure that reaches beyond the data (sqlguard) or is not a true/false SQL expression on
+    ``df``'s columns (analysed, no job)."""
+    from dcs_engine.inputs.sqlguard import check_expression
+
+    check_expression(spark, measure, "measure")  # no functions that reach the JVM or the file system
     try:
         df.selectExpr(f"CAST(({measure}) AS boolean)").schema  # noqa: B018 - analyses it (Connect too)
     except Exception as exc:
@@ -177,7 +181,7 @@ def run(ctx, params) -> SampleResult:
     df = bind(ctx, params)
     measure = params.measure.strip()
     if measure:
-        check_measure(df, measure)
+        check_measure(ctx.spark, df, measure)
     return stratified_report(ctx.spark, df, params.column, params.fraction, params.min_rows, params.seed, measure,
                              _groups(params.numerator), _groups(params.denominator), params.tolerance,
                              params.source.describe(), params.exact_size)
