@@ -173,6 +173,10 @@ def _skew_page():
     render(SkewResult("demo", ("k",), 12, 4, (("a", 8, 8 / 12),), 1.0, 8.0, True, (12,), (8, 4), 2.0, False, (),
                       "", "", "skewed", bottom_keys=(("b", 1, 1 / 12),), histogram=((1, 1, 3, 3), (8, 15, 1, 8)),
                       task_check="the REST API listed none of this check's stages"))
+    # balanced counts, unread task metrics: shown as unknown, never as a success
+    render(SkewResult("demo", ("k",), 12, 3, (("a", 4, 4 / 12),), 4.0, 1.0, False, (12,), (6, 6), 1.0, False, (),
+                      "", "", "unknown", bottom_keys=(("c", 4, 4 / 12),), histogram=((4, 7, 3, 12),),
+                      task_check="Spark gave no task metrics for this check's jobs (no jobs found)"))
     st.write("end")
 
 
@@ -181,9 +185,10 @@ def test_skew_view_draws_the_histogram_and_says_when_task_skew_is_unknown():
 
     at = AppTest.from_function(_skew_page, default_timeout=60).run()
     assert not at.exception
-    (chart,) = [c for c in at.get("vega_lite_chart") if "Rows per k (log scale)" in c.proto.spec]
+    chart = [c for c in at.get("vega_lite_chart") if "Rows per k (log scale)" in c.proto.spec][0]
     import json
 
     spec = json.loads(chart.proto.spec)
     assert spec["encoding"]["y"]["scale"] == {"type": "log"} and "8–15" in json.dumps(spec, ensure_ascii=False)
     assert any(w.value.startswith("Task skew unknown: the REST API listed none") for w in at.warning)
+    assert [i.value[:45] for i in at.info] == ["Unknown: keys and partitions look balanced (t"] and not at.success

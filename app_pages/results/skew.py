@@ -26,7 +26,8 @@ def _keys_frame(rows) -> pd.DataFrame:
 
 
 def render(result) -> None:
-    (st.warning if result.outcome == "skewed" else st.success)(result.headline)
+    # unknown (task metrics unread) is no all-clear: never shown as a success
+    {"skewed": st.warning, "unknown": st.info}.get(result.outcome, st.success)(result.headline)
     left, right = st.columns(2)
     left.markdown("**Largest keys**")
     left.dataframe(_keys_frame(result.top_keys), hide_index=True)

@@ -12,7 +12,8 @@ Three looks, each with its own thresholds (all parameters):
   task read (data skew: max > 5 x median and > 256 MB), from Spark's task metrics.
 
 When the task metrics cannot be read, the result says so in its headline: the key and partition
-counts still stand, but task skew is then unknown, never "none".
+counts still stand (a hot key found there is "skewed"), but task skew is then unknown, never "none":
+with balanced counts the outcome is ``unknown`` (the reason in ``task_check``), not "balanced".
 """
 from __future__ import annotations
 
@@ -61,6 +62,10 @@ class SkewResult(Reportable):
     @property
     def headline(self) -> str:
         unread = f" Task skew unknown: {self.task_check}." if self.task_check else ""
+        if self.outcome == "unknown":
+            return (f"Unknown: keys and partitions look balanced (the largest {'/'.join(self.keys)} has "
+                    f"{self.key_ratio:.1f}x the median key's rows), but task skew could not be read: "
+                    f"{self.task_check}. Turn the Spark UI (or an event log) on and run the check again.")
         if self.outcome == "balanced":
             tasks = "" if self.task_check else ", and no stage of this check has a straggler task"
             return (f"Balanced: the largest {'/'.join(self.keys)} has {self.key_ratio:.1f}x the median key's rows"
@@ -147,10 +152,11 @@ def run(ctx, params) -> SkewResult:
                                 params.data_min_mb)
     check = _task_check(m, unread)
     skewed = key_skew or part_skew or any(s.time_skew or s.data_skew for s in stages)
+    outcome = "skewed" if skewed else "unknown" if check else "balanced"  # unread metrics are no all-clear
     return SkewResult(
         params.source.describe(), keys, counts.total, counts.distinct, counts.top, counts.median, key_ratio,
         key_skew, src_parts, key_parts, part_ratio, part_skew, stages,
-        f"the {len(m.stages)} stage(s) this check ran, read by its job tag", "", "skewed" if skewed else "balanced",
+        f"the {len(m.stages)} stage(s) this check ran, read by its job tag", "", outcome,
         bottom_keys=counts.bottom, histogram=counts.histogram, partitions_counted=counted, task_check=check,
         metrics_source=m.source)
 
@@ -180,6 +186,6 @@ TECHNIQUE = Technique(
         Param("data_ratio", "float", default=5.0, min=1, label="Data skew: largest / median above"),
         Param("data_min_mb", "float", default=256.0, min=0, label="Data skew: largest task above (MB)"),
     ),
-    outcomes=("skewed", "balanced"),
+    outcomes=("skewed", "balanced", "unknown"),
     run=run,
 )
