@@ -179,6 +179,8 @@ def main():
     spark = MANAGER.session(SparkSettings(master="local[2]", app_name="bench-scaling",
                                           conf=(("spark.sql.shuffle.partitions", "8"),)))
     tmp = tempfile.mkdtemp(prefix="dcs-bench-scaling-")
+    # the bench is its own operator: its temp inputs are a path root (the path source reads only under roots)
+    os.environ["DCS_PATH_ROOTS"] = ",".join(filter(None, (os.environ.get("DCS_PATH_ROOTS"), tmp, str(ROOT))))
     big, pairs = os.path.join(tmp, "big"), os.path.join(tmp, "pairs")
     write(spark, big, args.rows, 50)
     write(spark, pairs, args.pair_rows, args.per_key)
