@@ -152,6 +152,19 @@ def test_spend(spark, tmp_path):
     assert res.headline.startswith("Under-provisioned: ")
 
 
+def test_spend_with_an_unknown_input_size_says_unknown(spark):
+    import dcs_engine as dcs
+
+    # a DataFrame over an RDD: no input files, and the optimizer has no size for it (it says 8 EiB)
+    rdd = spark.sparkContext.parallelize([(i, str(i)) for i in range(200)], 2)
+    df = spark.createDataFrame(rdd, "id long, s string")
+    res = dcs.run("spend", df)
+    assert res.input_bytes is None and res.input_size_from == "unknown"
+    assert res.outcome == "unknown" and res.headline.startswith("Unknown: unknown size on 2 core(s)"), res.headline
+    assert any(t.startswith("The input size is unknown") for t in res.suggestions)
+    assert not any(t.startswith("Resources fit the input") for t in res.suggestions)
+
+
 def test_skew_chart_is_log_scaled_from_the_result_data():
     from app_pages.results.skew import histogram_spec
     from dcs_engine.techniques.skew import SkewResult

@@ -3,7 +3,7 @@ import streamlit as st
 
 
 def render(result) -> None:
-    (st.warning if result.outcome == "under_provisioned" else st.success)(result.headline)
+    {"under_provisioned": st.warning, "unknown": st.info}.get(result.outcome, st.success)(result.headline)
     cols = st.columns(4)
     cols[0].metric("Executors", result.executors or "?")
     cols[1].metric("Cores", result.cores)

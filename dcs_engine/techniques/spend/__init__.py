@@ -5,7 +5,9 @@ parallelism (classic: the SparkContext; Spark Connect: the server's UI REST API 
 reached, else the server's default parallelism), the input size from the files (or the optimizer's
 estimate), and applies three rules, each a parameter: input per core above ``max_gb_per_core`` means
 under-provisioned; fewer input partitions than cores leaves cores idle; partitions above
-``max_partition_mb`` are too large for one task.  The result says how each figure was learnt.
+``max_partition_mb`` are too large for one task.  The result says how each figure was learnt.  When
+the input size cannot be learnt (not a file source, no optimizer estimate), the outcome is ``unknown``,
+never "adequate": an unread size is no all-clear.
 """
 from __future__ import annotations
 
@@ -47,7 +49,7 @@ class SpendResult(Reportable):
     def headline(self) -> str:
         size = "unknown size" if self.input_bytes is None else f"{self.input_bytes / GB:.2f} GB"
         per = "" if self.bytes_per_core is None else f" ({self.bytes_per_core / GB:.2f} GB per core)"
-        word = "Under-provisioned" if self.outcome == "under_provisioned" else "Adequate"
+        word = {"under_provisioned": "Under-provisioned", "unknown": "Unknown"}.get(self.outcome, "Adequate")
         where = f"{self.executors} executor(s)" if self.executors else "executors unknown"
         return f"{word}: {size} on {self.cores} core(s) in {where}{per}."
 
@@ -159,6 +161,10 @@ def _tips(params, size, cores: int, parts: int | None, shuffle: int) -> tuple[li
     if size is not None and shuffle < cores:
         tips.append(f"spark.sql.shuffle.partitions={shuffle} is below the {cores} cores: raise it to {2 * cores} or "
                     "more.")
+    if size is None:
+        tips.append("The input size is unknown (not a file source, and Spark's optimizer gave no estimate): the "
+                    "data per core cannot be judged. Write the input to files first, or compute table statistics "
+                    "(ANALYZE TABLE ... COMPUTE STATISTICS), and run this again.")
     if not tips:
         tips.append("Resources fit the input: if the job is still slow, look for all-pairs work (scale up in steps) "
                     "or skew, or lighten the load with a sample.")
@@ -177,7 +183,8 @@ def run(ctx, params) -> SpendResult:
                        shuffle, res["executor_memory"], res["driver_memory"], size, size_from, parts or 0,
                        size / cores if size is not None and cores else None,
                        size / parts if size is not None and parts else None, tuple(tips),
-                       "under_provisioned" if under else "adequate", kind=ctx.kind, resources_from=res["how"],
+                       "under_provisioned" if under else "unknown" if size is None else "adequate",
+                       kind=ctx.kind, resources_from=res["how"],
                        partitions_from=parts_how)
 
 
@@ -196,6 +203,6 @@ TECHNIQUE = Technique(
               label="Under-provisioned above (GB of input per core)"),
         Param("max_partition_mb", "float", default=512.0, min=1, label="Partitions too large above (MB)"),
     ),
-    outcomes=("under_provisioned", "adequate"),
+    outcomes=("under_provisioned", "adequate", "unknown"),
     run=run,
 )
