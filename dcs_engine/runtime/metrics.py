@@ -112,11 +112,13 @@ def rest_base(sc) -> str | None:
     return f"http://127.0.0.1:{parsed.port}/api/v1/applications/{sc.applicationId}"
 
 
-def connect_rest_base(spark, timeout: float = 2.0) -> str | None:
+def connect_rest_base(spark, timeouts: tuple[float, ...] = (5.0, 20.0)) -> str | None:
     """The REST root of a Spark Connect server's UI, when the client can reach it (else None).
 
     The server tells its UI port and application id through its conf; the UI is asked on the host
-    of the Connect endpoint itself, never elsewhere."""
+    of the Connect endpoint itself, never elsewhere.  A cold UI's first answer takes seconds (more on
+    a busy server), so a slow answer is asked again with a longer timeout; a refused connection is
+    final at once."""
     try:
         port = spark.conf.get("spark.ui.port", None) or "4040"
         app_id = spark.conf.get("spark.app.id", None)
@@ -130,23 +132,34 @@ def connect_rest_base(spark, timeout: float = 2.0) -> str | None:
     settings = MANAGER.settings
     host = parse_connect_url(settings.master).host if settings and settings.is_connect else "127.0.0.1"
     base = f"http://{host}:{port}/api/v1/applications/{app_id}"
-    try:
-        _get(f"{base}/jobs?status=running", timeout=timeout)
-    except Exception:
-        return None
-    return base
+    for timeout in timeouts:
+        try:
+            get_json(f"{base}/jobs?status=running", timeout=timeout)
+            return base
+        except Exception as exc:
+            if not _slow(exc):
+                return None
+    return None
+
+
+def _slow(exc: BaseException) -> bool:
+    """Did the answer only come too late (worth asking again), rather than not at all?"""
+    import socket
+
+    reason = getattr(exc, "reason", exc)
+    return isinstance(reason, (TimeoutError, socket.timeout)) or "timed out" in str(reason)
 
 
 def job_ids_with_tag_suffix(base: str, suffix: str) -> tuple[int, ...]:
     """Ids of the jobs whose tags include one ending with ``suffix`` (REST)."""
     try:
-        jobs = _get(f"{base}/jobs")
+        jobs = get_json(f"{base}/jobs")
     except Exception:
         return ()
     return tuple(sorted(j["jobId"] for j in jobs if any(t.endswith(suffix) for t in j.get("jobTags", []))))
 
 
-def _get(url: str, timeout: float = 5.0):
+def get_json(url: str, timeout: float = 5.0):
     with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (loopback only)
         return json.loads(resp.read().decode("utf-8"))
 
@@ -169,7 +182,7 @@ def prime(sc) -> None:
     def ask():
         for path in ("/jobs", "/stages?details=false", "/sql?details=false"):
             try:
-                _get(base + path, timeout=30.0)
+                get_json(base + path, timeout=30.0)
             except Exception:
                 pass
 
@@ -197,7 +210,7 @@ def _settled(base: str, job_ids, wait_s: float) -> list[dict]:
     deadline = time.time() + wait_s
     while True:
         try:
-            jobs = [j for j in _get(f"{base}/jobs") if j.get("jobId") in wanted]
+            jobs = [j for j in get_json(f"{base}/jobs") if j.get("jobId") in wanted]
         except Exception:
             jobs = []
         busy = any(j["status"] == "RUNNING" for j in jobs) or len(jobs) < len(wanted)
@@ -228,7 +241,7 @@ def _quantiles(summary: dict, *path) -> tuple[float | None, float | None]:
 
 def task_quantiles(base: str, st: dict) -> tuple[float | None, float | None, float, float]:
     """(median, max task duration ms, median, max bytes read per task) of one stage attempt (REST)."""
-    summary = _get(f"{base}/stages/{st['stageId']}/{st['attemptId']}/taskSummary?quantiles=0.5,1.0")
+    summary = get_json(f"{base}/stages/{st['stageId']}/{st['attemptId']}/taskSummary?quantiles=0.5,1.0")
     med, mx = _quantiles(summary, "duration")
     i_med, i_max = _quantiles(summary, "inputMetrics", "bytesRead")
     s_med, s_max = _quantiles(summary, "shuffleReadMetrics", "readBytes")
@@ -295,7 +308,7 @@ def metrics_for_groups(base: str | None, groups: dict, with_tasks: bool = False,
 def _from_rest(base: str, groups: dict, every: list, with_tasks: bool, wait_s: float) -> dict:
     jobs = {j["jobId"]: j for j in _settled(base, every, wait_s)}
     attempts: dict[int, dict] = {}
-    for st in _get(f"{base}/stages?details=false"):
+    for st in get_json(f"{base}/stages?details=false"):
         sid = st.get("stageId")
         if sid not in attempts or st.get("attemptId", 0) > attempts[sid].get("attemptId", 0):
             attempts[sid] = st
@@ -334,7 +347,7 @@ def sql_for_groups(base: str | None, groups: dict, wait_s: float = 3.0) -> dict:
             wanted = set(ids)
             for eid in sorted(_execution_ids([jobs[j] for j in ids if j in jobs])):
                 if eid not in cache:
-                    cache[eid] = _get(f"{base}/sql/{eid}?details=true&planDescription=true")
+                    cache[eid] = get_json(f"{base}/sql/{eid}?details=true&planDescription=true")
                 e = cache[eid]
                 ran = (set(e.get("successJobIds", [])) | set(e.get("failedJobIds", []))
                        | set(e.get("runningJobIds", [])))
@@ -343,56 +356,3 @@ def sql_for_groups(base: str | None, groups: dict, wait_s: float = 3.0) -> dict:
     except Exception:
         return out
     return out
-
-
-@dataclass(frozen=True)
-class Executors:
-    """The executors that run tasks (the driver left out on a cluster), and how that was learnt."""
-
-    count: int
-    cores: int
-    memory: str
-    how: str
-
-
-def executors(base: str | None) -> Executors | None:
-    """Executors and their cores from the REST API's executor list (None without REST)."""
-    if base is None:
-        return None
-    try:
-        found = [e for e in _get(f"{base}/executors") if e.get("isActive", True)]
-    except Exception:
-        return None
-    workers = [e for e in found if e.get("id") != "driver"] or found  # local mode: the driver runs tasks
-    cores = sum(int(e.get("totalCores", 0)) for e in workers)
-    memory = max((int(e.get("maxMemory", 0)) for e in workers), default=0)
-    return Executors(len(workers), cores, f"{memory / 2**20:,.0f} MiB storage memory" if memory else "unknown",
-                     "the Spark UI's REST API (/executors)")
-
-
-def task_slots(ctx) -> int:
-    """How many tasks the session runs at once (classic: default parallelism; Connect: the cores the
-    server's REST API lists, else the partitions of ``spark.range``, which default to it)."""
-    if ctx.has("spark_context"):
-        return max(1, int(ctx.spark.sparkContext.defaultParallelism))
-    found = executors(ctx.rest_base())
-    if found is not None and found.cores:
-        return found.cores
-    return max(1, len(ctx.tally(ctx.spark.range(0, 1024), lambda batches: 0)))
-
-
-def partition_count(ctx, df) -> tuple[int | None, str]:
-    """How many partitions ``df`` has, and how that was learnt.  Classic: ``df.rdd.getNumPartitions()``
-    (no job).  Spark Connect has no ``df.rdd``: a job counts rows per ``spark_partition_id()`` with no
-    column read, and its first stage's tasks -- one per partition, empty ones too -- say how many
-    (None when the server's UI cannot be asked)."""
-    if ctx.has("rdd"):
-        return df.rdd.getNumPartitions(), "df.rdd.getNumPartitions()"
-    from pyspark.sql import functions as F
-
-    with ctx.tagged("partitions") as tag:
-        seen = df.select(F.spark_partition_id().alias("p")).distinct().count()
-    stages = ctx.metrics({0: tag})[0].stages
-    if stages:
-        return min(stages, key=lambda s: s.stage_id).num_tasks, "the tasks of a stage that read every partition"
-    return None, f"unknown: Spark Connect has no df.rdd and the server's UI did not list the job ({seen} hold rows)"

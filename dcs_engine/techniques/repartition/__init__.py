@@ -17,7 +17,7 @@ from dcs_engine.inputs.demo.jobs import PER_KEY_FUNCTION
 from dcs_engine.inputs.userjob import load_job
 from dcs_engine.registry import bind
 from dcs_engine.results import Reportable, md_table
-from dcs_engine.runtime.metrics import partition_count
+from dcs_engine.runtime.resources import partition_count
 from dcs_engine.techniques._common import user_function
 from dcs_engine.techniques._ship import ship_user_function
 from dcs_engine.techniques.repartition.variants import Variant, classic_variants, dataframe_variants

@@ -22,6 +22,7 @@ from dcs_engine.inputs.demo.jobs import ALL_PAIRS_JOB
 from dcs_engine.inputs.userjob import load_job
 from dcs_engine.runtime import metrics as _metrics
 from dcs_engine.runtime.python_cpu import PythonCpu
+from dcs_engine.runtime.resources import task_slots
 from dcs_engine.techniques._common import user_function
 from dcs_engine.techniques._ship import ship_user_function
 from dcs_engine.techniques.scale_steps.fractions import fractioner, parse_fractions
@@ -80,7 +81,7 @@ def _climb(ctx, fn, fr, fractions, opts: Options) -> Climbed:
     if ctx.has("spark_context"):
         _metrics.prime(ctx.spark.sparkContext)  # warm the REST API up while the first runs go
     full_rows = fr.full_rows()
-    slots = _metrics.task_slots(ctx)
+    slots = task_slots(ctx)
     ladder = Ladder(ctx, fn, PythonCpu(ctx, slots))
     first, share = fr.frame(fractions[0])
     connect_plan = _job_plan(fn, first.limit(10)) if not ctx.has("spark_context") else ""

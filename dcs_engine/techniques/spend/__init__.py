@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dcs_engine.contract import Param, Technique
 from dcs_engine.registry import bind
 from dcs_engine.results import Reportable, md_table
-from dcs_engine.runtime.metrics import executors, partition_count, task_slots
+from dcs_engine.runtime.resources import executors, partition_count, task_slots
 from dcs_engine.techniques._common import SOURCE
 
 GB = 1024 ** 3
