@@ -30,7 +30,10 @@ def test_all_pairs_job_is_flagged_superlinear_on_task_cpu_time(spark):
     # are counted in Python, where Spark's task CPU time does not look
     assert res.work_method == "cpu" and "read from /proc on this machine" in res.work_note
     for s in res.steps:
-        assert s.work_s == pytest.approx(s.cpu_jvm_s + s.cpu_python_s) and s.cpu_python_s > s.cpu_jvm_s
+        assert s.work_s == pytest.approx(s.cpu_jvm_s + s.cpu_python_s) and s.cpu_python_s > 0
+    # the pairs grow with the square of the rows: by the largest step Python does most of the work (at the
+    # smallest, its ~0.1 s may be on a par with the JVM's scan and shuffle)
+    assert res.steps[-1].cpu_python_s > res.steps[-1].cpu_jvm_s
     assert res.steps[-1].cpu_python_s > 2 * res.steps[-2].cpu_python_s  # quadratic: about 4x per doubling
     # where the Python time goes: Spark's UDF profiler, on one extra run of a small step
     prof = res.udf_profile
@@ -140,6 +143,7 @@ def test_a_cancel_stops_the_ladder(spark):
 
 def test_udf_profile_lines_from_a_real_cprofile_dump(tmp_path):
     import cProfile
+    import time
 
     from dcs_engine.techniques.scale_steps.udfprofile import perf_lines
 
@@ -147,7 +151,7 @@ def test_udf_profile_lines_from_a_real_cprofile_dump(tmp_path):
     src.write_text("def pairs(n):\n    return sum(abs(i - j) for i in range(n) for j in range(n))\n")
     ns = {}
     exec(compile(src.read_text(), str(src), "exec"), ns)
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.process_time)  # CPU time: a preempted call on a busy machine is not inflated
     prof.runcall(ns["pairs"], 300)
     prof.dump_stats(str(tmp_path / "udf_1_perf.pstats"))
     lines = perf_lines([str(tmp_path / "udf_1_perf.pstats")], (str(src),))
