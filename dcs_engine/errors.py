@@ -54,6 +54,11 @@ CONDITIONS: dict[str, str] = {
     "WORKER_LIMIT": "every worker process the server allows is busy",
     "WORKER_NO_ANSWER": "the worker did not answer a request in time",
     "WORKER_OP_UNKNOWN": "a request names an operation the worker does not offer",
+    # slowness and shape techniques (scale_steps, skew, sample, divide_conquer)
+    "LADDER_TOO_FEW_FILES": "fractions by whole files asked of a source with fewer than two local files",
+    "FIT_TOO_FEW_STEPS": "too few ladder steps with measurable, distinct work to fit a growth",
+    "MEASURE_INVALID": "a rate measure that is not a true/false SQL expression on the source",
+    "TOO_FEW_VALUES": "a column with too few distinct non-null values to check a combining function on",
     # production evidence
     "EVENTLOG_UNREADABLE": "an event log, History Server answer or thresholds file that cannot be read as given",
     # runbooks, lessons, catalogs

@@ -2,7 +2,7 @@
 import pytest
 
 from dcs_engine import registry
-from dcs_engine.errors import ParameterError
+from dcs_engine.errors import ParameterError, SourceError
 from dcs_engine.techniques.sample.stratified import oversampled, ratio_ci, target_sizes, wilson
 
 
@@ -54,6 +54,12 @@ def test_without_a_measure_and_bad_measure(spark):
     with pytest.raises(ParameterError) as e:
         run(spark, source={"kind": "demo", "demo": "categories", "rows": 10}, measure="nope > 1")
     assert e.value.message.startswith("[DCS101] measure 'nope > 1'; expected a true/false SQL expression")
+    assert e.value.condition == "MEASURE_INVALID" and e.value.params["measure"] == "nope > 1"
+    assert "category" in e.value.params["available"]
+    with pytest.raises(SourceError) as e:
+        run(spark, source={"kind": "demo", "demo": "categories", "rows": 10}, column="categry")
+    assert e.value.condition == "COLUMN_NOT_FOUND" and e.value.params == {
+        "param": "column", "column": "categry", "available": ["row_id", "category", "converted", "amount"]}
 
 
 def test_statistics_helpers():

@@ -9,6 +9,8 @@ def render(result) -> None:
                            "keys": v.keys} for v in result.variants])
     st.bar_chart(frame, x="variant", y="seconds", horizontal=True)
     st.dataframe(frame, hide_index=True)
+    if result.note:
+        st.info(result.note + ".")
     if result.identical:
         st.success("All three variants give identical results per key.")
     else:
@@ -17,3 +19,5 @@ def render(result) -> None:
                 f"{result.top_share:.1%}) into {result.salt_buckets} sub-keys:")
     st.bar_chart(pd.DataFrame({"salt": list(range(len(result.salted_counts))), "rows": list(result.salted_counts)}),
                  x="salt", y="rows")
+    if result.shipped:
+        st.caption(f"Your function: {result.shipped}.")

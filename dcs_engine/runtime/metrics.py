@@ -49,6 +49,7 @@ class JobMetrics:
     job_ids: tuple[int, ...]
     stages: tuple[StageMetrics, ...]
     source: str  # "rest", "tracker" or "none"
+    note: str = ""  # why the source is not "rest", or what is missing (task summaries that failed)
 
     def _sum(self, attr: str) -> int | None:
         vals = [getattr(s, attr) for s in self.stages]
@@ -111,11 +112,13 @@ def rest_base(sc) -> str | None:
     return f"http://127.0.0.1:{parsed.port}/api/v1/applications/{sc.applicationId}"
 
 
-def connect_rest_base(spark, timeout: float = 2.0) -> str | None:
+def connect_rest_base(spark, timeouts: tuple[float, ...] = (5.0, 20.0)) -> str | None:
     """The REST root of a Spark Connect server's UI, when the client can reach it (else None).
 
     The server tells its UI port and application id through its conf; the UI is asked on the host
-    of the Connect endpoint itself, never elsewhere."""
+    of the Connect endpoint itself, never elsewhere.  A cold UI's first answer takes seconds (more on
+    a busy server), so a slow answer is asked again with a longer timeout; a refused connection is
+    final at once."""
     try:
         port = spark.conf.get("spark.ui.port", None) or "4040"
         app_id = spark.conf.get("spark.app.id", None)
@@ -129,23 +132,34 @@ def connect_rest_base(spark, timeout: float = 2.0) -> str | None:
     settings = MANAGER.settings
     host = parse_connect_url(settings.master).host if settings and settings.is_connect else "127.0.0.1"
     base = f"http://{host}:{port}/api/v1/applications/{app_id}"
-    try:
-        _get(f"{base}/jobs?status=running", timeout=timeout)
-    except Exception:
-        return None
-    return base
+    for timeout in timeouts:
+        try:
+            get_json(f"{base}/jobs?status=running", timeout=timeout)
+            return base
+        except Exception as exc:
+            if not _slow(exc):
+                return None
+    return None
+
+
+def _slow(exc: BaseException) -> bool:
+    """Did the answer only come too late (worth asking again), rather than not at all?"""
+    import socket
+
+    reason = getattr(exc, "reason", exc)
+    return isinstance(reason, (TimeoutError, socket.timeout)) or "timed out" in str(reason)
 
 
 def job_ids_with_tag_suffix(base: str, suffix: str) -> tuple[int, ...]:
     """Ids of the jobs whose tags include one ending with ``suffix`` (REST)."""
     try:
-        jobs = _get(f"{base}/jobs")
+        jobs = get_json(f"{base}/jobs")
     except Exception:
         return ()
     return tuple(sorted(j["jobId"] for j in jobs if any(t.endswith(suffix) for t in j.get("jobTags", []))))
 
 
-def _get(url: str, timeout: float = 5.0):
+def get_json(url: str, timeout: float = 5.0):
     with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (loopback only)
         return json.loads(resp.read().decode("utf-8"))
 
@@ -168,7 +182,7 @@ def prime(sc) -> None:
     def ask():
         for path in ("/jobs", "/stages?details=false", "/sql?details=false"):
             try:
-                _get(base + path, timeout=30.0)
+                get_json(base + path, timeout=30.0)
             except Exception:
                 pass
 
@@ -196,7 +210,7 @@ def _settled(base: str, job_ids, wait_s: float) -> list[dict]:
     deadline = time.time() + wait_s
     while True:
         try:
-            jobs = [j for j in _get(f"{base}/jobs") if j.get("jobId") in wanted]
+            jobs = [j for j in get_json(f"{base}/jobs") if j.get("jobId") in wanted]
         except Exception:
             jobs = []
         busy = any(j["status"] == "RUNNING" for j in jobs) or len(jobs) < len(wanted)
@@ -225,18 +239,23 @@ def _quantiles(summary: dict, *path) -> tuple[float | None, float | None]:
     return (float(node[0]), float(node[1])) if len(node) >= 2 else (None, None)
 
 
-def _stage_metrics(base: str, st: dict, with_tasks: bool) -> StageMetrics:
+def task_quantiles(base: str, st: dict) -> tuple[float | None, float | None, float, float]:
+    """(median, max task duration ms, median, max bytes read per task) of one stage attempt (REST)."""
+    summary = get_json(f"{base}/stages/{st['stageId']}/{st['attemptId']}/taskSummary?quantiles=0.5,1.0")
+    med, mx = _quantiles(summary, "duration")
+    i_med, i_max = _quantiles(summary, "inputMetrics", "bytesRead")
+    s_med, s_max = _quantiles(summary, "shuffleReadMetrics", "readBytes")
+    return med, mx, max(i_med or 0.0, s_med or 0.0), max(i_max or 0.0, s_max or 0.0)
+
+
+def _stage_metrics(base: str, st: dict, with_tasks: bool, problems: list | None = None) -> StageMetrics:
     med = mx = dmed = dmax = None
     if with_tasks and st.get("status") == "COMPLETE" and st.get("numTasks", 0) > 0:
         try:
-            summary = _get(f"{base}/stages/{st['stageId']}/{st['attemptId']}/taskSummary?quantiles=0.5,1.0")
-            med, mx = _quantiles(summary, "duration")
-            i_med, i_max = _quantiles(summary, "inputMetrics", "bytesRead")
-            s_med, s_max = _quantiles(summary, "shuffleReadMetrics", "readBytes")
-            dmed = max(i_med or 0.0, s_med or 0.0)
-            dmax = max(i_max or 0.0, s_max or 0.0)
-        except Exception:
-            pass
+            med, mx, dmed, dmax = task_quantiles(base, st)
+        except Exception as exc:  # kept: the caller says which stages have no task summary
+            if problems is not None:
+                problems.append(f"stage {st.get('stageId')}: task summary unreadable ({type(exc).__name__})")
     return StageMetrics(
         stage_id=int(st["stageId"]), name=st.get("name", ""), status=st.get("status", ""),
         num_tasks=int(st.get("numTasks", 0)), input_bytes=int(st.get("inputBytes", 0)),
@@ -246,7 +265,7 @@ def _stage_metrics(base: str, st: dict, with_tasks: bool) -> StageMetrics:
         task_median_ms=med, task_max_ms=mx, task_data_median=dmed, task_data_max=dmax)
 
 
-def _from_tracker(sc, job_ids) -> JobMetrics:
+def _from_tracker(sc, job_ids, why: str = "") -> JobMetrics:
     tracker = sc.statusTracker()
     stages = []
     for jid in job_ids:
@@ -255,7 +274,7 @@ def _from_tracker(sc, job_ids) -> JobMetrics:
             m = _stage_from_tracker(sc, sid)
             if m is not None and all(s.stage_id != sid for s in stages):
                 stages.append(m)
-    return JobMetrics(tuple(job_ids), tuple(stages), "tracker")
+    return JobMetrics(tuple(job_ids), tuple(stages), "tracker", why + "; the status tracker has task counts only")
 
 
 def metrics_for_groups(base: str | None, groups: dict, with_tasks: bool = False, wait_s: float = 3.0,
@@ -264,33 +283,47 @@ def metrics_for_groups(base: str | None, groups: dict, with_tasks: bool = False,
     (one settle poll over every job, one stage list), however many groups there are.
 
     Without REST (``base`` None, or it failed), the classic status tracker (``tracker``: a
-    SparkContext) gives task counts only; with neither, the metrics say ``source='none'``."""
+    SparkContext) gives task counts only; with neither, the metrics say ``source='none'``.
+    Each fallback says why in ``JobMetrics.note``."""
     groups = {k: tuple(sorted(v)) for k, v in groups.items()}
     every = sorted({j for ids in groups.values() for j in ids})
-    out = {k: JobMetrics((), (), "none") for k, ids in groups.items() if not ids}
+    nothing = "no jobs found under the tag" + ("" if base else " (no Spark UI REST API to ask)")
+    out = {k: JobMetrics((), (), "none", nothing) for k, ids in groups.items() if not ids}
     if not every:
         return out
+    why = "the Spark UI's REST API is off or not reachable"
     if base is not None:
         try:
-            jobs = {j["jobId"]: j for j in _settled(base, every, wait_s)}
-            attempts: dict[int, dict] = {}
-            for st in _get(f"{base}/stages?details=false"):
-                sid = st.get("stageId")
-                if sid not in attempts or st.get("attemptId", 0) > attempts[sid].get("attemptId", 0):
-                    attempts[sid] = st
-            for key, ids in groups.items():
-                if not ids:
-                    continue
-                sids = sorted({s for jid in ids for s in jobs.get(jid, {}).get("stageIds", [])})
-                stages = [_stage_metrics(base, attempts[sid], with_tasks) for sid in sids if sid in attempts
-                          and attempts[sid].get("status") not in ("SKIPPED", "PENDING")]
-                out[key] = JobMetrics(ids, tuple(stages), "rest")
+            out.update(_from_rest(base, groups, every, with_tasks, wait_s))
             return out
-        except Exception:
-            pass
+        except Exception as exc:  # said in the note of every group, never read as "no work"
+            why = f"the Spark UI's REST API failed: {type(exc).__name__}: {str(exc)[:120]}"
     for key, ids in groups.items():
         if ids:
-            out[key] = _from_tracker(tracker, ids) if tracker is not None else JobMetrics(ids, (), "none")
+            out[key] = (_from_tracker(tracker, ids, why) if tracker is not None
+                        else JobMetrics(ids, (), "none", why))
+    return out
+
+
+def _from_rest(base: str, groups: dict, every: list, with_tasks: bool, wait_s: float) -> dict:
+    jobs = {j["jobId"]: j for j in _settled(base, every, wait_s)}
+    attempts: dict[int, dict] = {}
+    for st in get_json(f"{base}/stages?details=false"):
+        sid = st.get("stageId")
+        if sid not in attempts or st.get("attemptId", 0) > attempts[sid].get("attemptId", 0):
+            attempts[sid] = st
+    out = {}
+    for key, ids in groups.items():
+        if not ids:
+            continue
+        sids = sorted({s for jid in ids for s in jobs.get(jid, {}).get("stageIds", [])})
+        problems: list[str] = []
+        stages = [_stage_metrics(base, attempts[sid], with_tasks, problems) for sid in sids if sid in attempts
+                  and attempts[sid].get("status") not in ("SKIPPED", "PENDING")]
+        missing = [j for j in ids if j not in jobs]
+        if missing:
+            problems.append(f"job(s) {', '.join(map(str, missing))} not listed by the REST API yet")
+        out[key] = JobMetrics(ids, tuple(stages), "rest", "; ".join(problems))
     return out
 
 
@@ -298,13 +331,6 @@ def job_metrics(base: str | None, job_ids, with_tasks: bool = False, wait_s: flo
                 tracker=None) -> JobMetrics:
     """Metrics of the stages that ``job_ids`` ran (skipped stages left out)."""
     return metrics_for_groups(base, {0: job_ids}, with_tasks, wait_s, tracker)[0]
-
-
-def stage_from_rest(base: str, sid: int, with_tasks: bool) -> StageMetrics | None:
-    attempts = _get(f"{base}/stages/{sid}?details=false")
-    if not attempts:
-        return None
-    return _stage_metrics(base, max(attempts, key=lambda a: a.get("attemptId", 0)), with_tasks)
 
 
 def sql_for_groups(base: str | None, groups: dict, wait_s: float = 3.0) -> dict:
@@ -321,7 +347,7 @@ def sql_for_groups(base: str | None, groups: dict, wait_s: float = 3.0) -> dict:
             wanted = set(ids)
             for eid in sorted(_execution_ids([jobs[j] for j in ids if j in jobs])):
                 if eid not in cache:
-                    cache[eid] = _get(f"{base}/sql/{eid}?details=true&planDescription=true")
+                    cache[eid] = get_json(f"{base}/sql/{eid}?details=true&planDescription=true")
                 e = cache[eid]
                 ran = (set(e.get("successJobIds", [])) | set(e.get("failedJobIds", []))
                        | set(e.get("runningJobIds", [])))
@@ -330,13 +356,3 @@ def sql_for_groups(base: str | None, groups: dict, wait_s: float = 3.0) -> dict:
     except Exception:
         return out
     return out
-
-
-def app_stage_ids(base: str | None) -> list[int]:
-    """Every completed stage of the application (REST only)."""
-    if base is None:
-        return []
-    try:
-        return sorted({s["stageId"] for s in _get(f"{base}/stages?status=complete")})
-    except Exception:
-        return []

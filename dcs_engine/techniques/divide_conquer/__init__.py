@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from dcs_engine.contract import Param, Technique
 from dcs_engine.errors import ParameterError, UserCodeError
 from dcs_engine.inputs.demo.jobs import MEAN_OF_TWO
-from dcs_engine.inputs.sources import load
 from dcs_engine.inputs.userjob import load_job
+from dcs_engine.registry import bind
 from dcs_engine.results import Reportable, md_table
 from dcs_engine.techniques._common import user_function
 
@@ -47,7 +47,8 @@ class DivideResult(Reportable):
         if self.outcome == "associative":
             comm = ""
             if self.checked_commutative:
-                comm = " and commutative" if not self.comm_failures else f", but not commutative ({self.comm_failures} failures)"
+                comm = (" and commutative" if not self.comm_failures else
+                        f", but not commutative ({self.comm_failures} failures)")
             return (f"'{self.function}' is associative{comm} on {self.trials} random triples of {self.column}: "
                     "the work can be split and merged.")
         return (f"'{self.function}' is not associative: {self.assoc_failures} of {self.trials} random triples of "
@@ -84,7 +85,9 @@ def check_laws(combine, values, trials: int = 200, seed: int = 7, rel_tol: float
         try:
             return combine(a, b)
         except Exception as exc:
-            raise UserCodeError(f"your function '{name}'", expected="a combine(a, b) that accepts two of your values",
+            raise UserCodeError(f"your function '{name}'", condition="USER_CODE_FAILED",
+                                params={"function": name, "error": exc.__class__.__name__},
+                                expected="a combine(a, b) that accepts two of your values",
                                 found=f"{exc.__class__.__name__}: {exc} on ({a!r}, {b!r})",
                                 fix="handle every value the column holds (None included)") from exc
 
@@ -105,25 +108,24 @@ def check_laws(combine, values, trials: int = 200, seed: int = 7, rel_tol: float
 
 
 def run(ctx, params) -> DivideResult:
+    """The combine runs here, in this process, on values collected from the source: nothing is shipped
+    to the executors, so it works the same on classic Spark and on Spark Connect."""
     from pyspark.sql import functions as F
 
-    spark = ctx.spark
-    spec = params.source
-    df = load(spark, spec)
-    col = params.column.strip()
-    if col not in df.columns:
-        raise ParameterError(f"column {col!r}", expected="one of " + ", ".join(df.columns), found=repr(col),
-                             fix="name the column whose values your function combines")
+    df = bind(ctx, params)
+    col = params.column
     user = load_job(params)
     rows = (df.select(col).where(F.col(col).isNotNull()).distinct()
               .orderBy(F.rand(params.seed)).limit(params.values).collect())
     values = sorted((r[0] for r in rows), key=repr)
     if len(values) < 2:
-        raise ParameterError(f"column {col!r}", expected="at least 2 distinct non-null values",
+        raise ParameterError(f"column {col!r}", condition="TOO_FEW_VALUES",
+                             params={"param": "column", "column": col, "values": len(values), "needed": 2},
+                             expected="at least 2 distinct non-null values",
                              found=f"{len(values)}", fix="pick a column with varied values or widen the source")
     assoc, comm, examples = check_laws(user.func, values, params.trials, params.seed, params.rel_tol,
                                        params.commutative, user.name)
-    return DivideResult(spec.describe(), col, user.name, len(values), params.trials, assoc, comm,
+    return DivideResult(params.source.describe(), col, user.name, len(values), params.trials, assoc, comm,
                         params.commutative, examples, params.rel_tol,
                         "associative" if assoc == 0 else "not_associative")
 
@@ -133,12 +135,16 @@ TECHNIQUE = Technique(
     title="Divide and conquer (check associativity)",
     summary=("Only an associative (and commutative) combining function lets the work be split: data/2 then costs "
              "delay/4 for a quadratic step. Checked on random triples of your own values, with counterexamples."),
-    snippet="import random\nvals = [r[0] for r in df.select('value').take(1000)]\nfor _ in range(200):\n    a, b, c = random.sample(vals, 3)\n    assert combine(combine(a, b), c) == combine(a, combine(b, c))\n    assert combine(a, b) == combine(b, a)\n",
+    snippet=("import random\nvals = [r[0] for r in df.select('value').take(1000)]\nfor _ in range(200):\n"
+             "    a, b, c = random.sample(vals, 3)\n"
+             "    assert combine(combine(a, b), c) == combine(a, combine(b, c))\n"
+             "    assert combine(a, b) == combine(b, a)\n"),
     params=(
         Param("source", "source", default={"kind": "demo", "demo": "hotkey", "rows": 5_000, "seed": 42},
               label="Data source"),
-        Param("column", "str", default="value", label="Column whose values are combined"),
-        *user_function(MEAN_OF_TWO, "Your combining function", code_help="def combine(a, b): merge two partial results into one."),
+        Param("column", "column", default="value", label="Column whose values are combined", required=True),
+        *user_function(MEAN_OF_TWO, "Your combining function",
+                       code_help="def combine(a, b): merge two partial results into one."),
         Param("values", "int", default=1000, min=2, max=100_000, label="Values to sample", driver_rows=True),
         Param("trials", "int", default=200, min=1, max=100_000, label="Random triples"),
         Param("commutative", "bool", default=True, label="Also check commutativity"),

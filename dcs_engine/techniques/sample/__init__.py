@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from dcs_engine.contract import Param, Technique
 from dcs_engine.errors import ParameterError
-from dcs_engine.inputs.sources import load
+from dcs_engine.registry import bind
 from dcs_engine.results import Reportable, md_table
 from dcs_engine.techniques.sample.stratified import (
     STRATUM,
@@ -151,8 +151,8 @@ def stratified_report(spark, df, column: str, fraction: float, min_rows: int, se
         names = ", ".join(f"'{s.stratum}' ({s.strat_rows} rows)" for s in short[:5])
         reasons.append(f"{len(short)} stratum/strata cannot give {min_rows} rows: {names}")
     if overall_strat is not None and (overall_strat.high - overall_strat.low) / 2 > tolerance:
-        reasons.append(f"the overall {measure} rate is only known to ±{(overall_strat.high - overall_strat.low) / 2:.1%}"
-                       f" (tolerance ±{tolerance:.1%})")
+        half = (overall_strat.high - overall_strat.low) / 2
+        reasons.append(f"the overall {measure} rate is only known to ±{half:.1%} (tolerance ±{tolerance:.1%})")
     if not total:
         reasons.append("the source has no rows")
     return SampleResult(source, column, measure, fraction, min_rows, total, n_sample, tuple(strata),
@@ -160,29 +160,31 @@ def stratified_report(spark, df, column: str, fraction: float, min_rows: int, se
                         tuple(reasons), "too_small" if reasons else "reliable")
 
 
+def check_measure(spark, df, measure: str) -> None:
+    """Refuse a measure that reaches beyond the data (sqlguard) or is not a true/false SQL expression on
+    ``df``'s columns (analysed, no job)."""
+    from dcs_engine.inputs.sqlguard import check_expression
+
+    check_expression(spark, measure, "measure")  # no functions that reach the JVM or the file system
+    try:
+        df.selectExpr(f"CAST(({measure}) AS boolean)").schema  # noqa: B018 - analyses it (Connect too)
+    except Exception as exc:
+        from dcs_engine.triage import innermost_message
+
+        raise ParameterError(f"measure {measure!r}", condition="MEASURE_INVALID",
+                             params={"param": "measure", "measure": measure, "available": list(df.columns)},
+                             expected="a true/false SQL expression on the source's columns",
+                             found=innermost_message(exc), fix="columns are: " + ", ".join(df.columns)) from None
+
+
 def run(ctx, params) -> SampleResult:
-    spark = ctx.spark
-    spec = params.source
-    df = load(spark, spec)
-    col = params.column.strip()
-    if col not in df.columns:
-        raise ParameterError(f"column {col!r}", expected="one of " + ", ".join(df.columns), found=repr(col),
-                             fix="name the column to stratify by, e.g. a category")
+    df = bind(ctx, params)
     measure = params.measure.strip()
     if measure:
-        from dcs_engine.inputs.sqlguard import check_expression
-
-        check_expression(spark, measure, "measure")  # no functions that reach the JVM or the file system
-        try:
-            df.selectExpr(f"CAST(({measure}) AS boolean)").schema
-        except Exception as exc:
-            from dcs_engine.triage import innermost_message
-
-            raise ParameterError(f"measure {measure!r}", expected="a true/false SQL expression on the source's columns",
-                                 found=innermost_message(exc), fix="columns are: " + ", ".join(df.columns)) from None
-    return stratified_report(spark, df, col, params.fraction, params.min_rows, params.seed, measure,
+        check_measure(ctx.spark, df, measure)
+    return stratified_report(ctx.spark, df, params.column, params.fraction, params.min_rows, params.seed, measure,
                              _groups(params.numerator), _groups(params.denominator), params.tolerance,
-                             spec.describe(), params.exact_size)
+                             params.source.describe(), params.exact_size)
 
 
 TECHNIQUE = Technique(
@@ -191,17 +193,20 @@ TECHNIQUE = Technique(
     summary=("A sample answers questions about common values, not rare ones: 10% of a million rows estimates a "
              "4:1 ratio well, 10% of ten rows says nothing. Stratify so rare categories survive, and compare the "
              "estimates with a simple random sample and with the exact answer."),
-    snippet="fractions = {k: 0.1 for k in ['a', 'b', 'c']}\nstrat = df.sampleBy('category', fractions=fractions, seed=7)\nstrat.groupBy('category').count().show()\n",
+    snippet=("fractions = {k: 0.1 for k in ['a', 'b', 'c']}\n"
+             "strat = df.sampleBy('category', fractions=fractions, seed=7)\n"
+             "strat.groupBy('category').count().show()\n"),
     params=(
         Param("source", "source", default={"kind": "demo", "demo": "categories", "rows": 1_000_000, "seed": 42},
               label="Data source"),
-        Param("column", "str", default="category", label="Stratify by column"),
+        Param("column", "column", default="category", label="Stratify by column", required=True),
         Param("fraction", "float", default=0.1, min=1e-6, max=1.0, label="Fraction per stratum"),
         Param("min_rows", "int", default=30, min=1, label="At least this many rows per stratum"),
         Param("measure", "str", default="converted", label="Rate to estimate (SQL true/false expression, optional)"),
         Param("numerator", "str", default="a", label="Ratio: these categories…"),
         Param("denominator", "str", default="b, c", label="…to these categories"),
-        Param("tolerance", "float", default=0.05, min=0, max=1, label="Too small when the overall rate is known to worse than ±"),
+        Param("tolerance", "float", default=0.05, min=0, max=1,
+              label="Too small when the overall rate is known to worse than ±"),
         Param("exact_size", "bool", default=False, label="Exact size per stratum",
               help="Trim each stratum to exactly its size (a window over the sample); else sizes are at least "
                    "the target with high probability."),

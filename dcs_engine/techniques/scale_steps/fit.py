@@ -66,13 +66,15 @@ def fit_loglog(rows, seconds, overhead: float = 0.0) -> PowerFit:
         ys.append(math.log(work))
     n = len(xs)
     if n < 2:
-        raise ParameterError("growth fit", expected="at least 2 steps with rows > 0 and time above the overhead",
+        raise ParameterError("growth fit", condition="FIT_TOO_FEW_STEPS", params={"usable": n, "needed": 2},
+                             expected="at least 2 steps with rows > 0 and time above the overhead",
                              found=f"{n} usable step(s)",
                              fix="use larger fractions or more data so steps take measurable time")
     mx, my = sum(xs) / n, sum(ys) / n
     sxx = sum((x - mx) ** 2 for x in xs)
     if sxx == 0:
-        raise ParameterError("growth fit", expected="steps with different row counts", found="all equal",
+        raise ParameterError("growth fit", condition="FIT_TOO_FEW_STEPS", params={"usable": 1, "needed": 2},
+                             expected="steps with different row counts", found="all equal",
                              fix="use distinct fractions")
     sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
     b = sxy / sxx
@@ -112,7 +114,9 @@ def fit_offset_power(rows, seconds, floor: float = 0.0, grid: int = 400) -> Powe
     """
     pts = [(float(r), float(s)) for r, s in zip(rows, seconds) if r and s and r > 0 and s > 0]
     if len({r for r, _ in pts}) < 3:
-        raise ParameterError("growth fit", expected="at least 3 steps with different row counts and time > 0",
+        raise ParameterError("growth fit", condition="FIT_TOO_FEW_STEPS",
+                             params={"usable": len({r for r, _ in pts}), "needed": 3},
+                             expected="at least 3 steps with different row counts and time > 0",
                              found=f"{len({r for r, _ in pts})} distinct step(s)",
                              fix="use more fractions (e.g. 0.01, 0.1, 0.2, 0.4)")
     least = min(s for _, s in pts)

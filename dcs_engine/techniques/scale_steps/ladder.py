@@ -1,153 +1,171 @@
-"""Fractions of a source, cheap where the source allows it.
+"""The ladder's runs: the job on a near-empty input (the fixed cost), then on each fraction.
 
-* ``files``: a path source made of several files is cut into nested subsets of
-  whole files (chosen in a seeded random order, so the 10% files are inside the
-  20% files).  A small step reads only its files.  Bias: rows come in whole
-  files, so anything that is laid out by file (a day per file, a client per
-  file) is over- or under-represented at small steps.
-* ``sample``: ``DataFrame.sample(fraction, seed)`` -- a uniform Bernoulli sample
-  with no bias, but every step still reads the whole input.
+Every run goes under its own sub-tag of the run (:meth:`Context.tagged`), so its jobs, stages and
+metrics can be read back on both kinds of session; between runs the ladder checks for a cancel
+(:meth:`Context.check_cancelled`), since a cancel between two Spark jobs cancels nothing in Spark.
+Around each run the executors' Python worker CPU is read (:mod:`dcs_engine.runtime.python_cpu`):
+Spark's task CPU time leaves it out.
 """
 from __future__ import annotations
 
-import math
-import os
-import random
-from dataclasses import dataclass
+import time
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
 
-from dcs_engine.errors import ParameterError
-from dcs_engine.inputs.sources import SourceSpec, load, read_base
+from dcs_engine.errors import UserCodeError
+from dcs_engine.inputs.userjob import JobOutput, run_job
+from dcs_engine.runtime.python_cpu import CpuSnapshot, PythonCpu, delta
 
-FILES_NOTE = ("whole input files, chosen in a seeded random order (nested across steps): cheap, since a "
-              "step reads only its files; biased if the data is laid out by file (e.g. one day or one "
-              "client per file), and keys that span files are cut")
-SAMPLE_NOTE = ("DataFrame.sample (uniform Bernoulli rows, seeded): unbiased, but every step reads the "
-               "whole input, so that scan is part of each step's fixed cost")
-
-
-def parse_fractions(text: str, include_full: bool = False) -> tuple[float, ...]:
-    try:
-        vals = [float(v.strip().rstrip("%")) / (100.0 if v.strip().endswith("%") else 1.0)
-                for v in str(text).split(",") if v.strip()]
-    except ValueError:
-        raise ParameterError("parameter 'fractions'", expected="comma-separated fractions such as 0.01, 0.1, 0.2, 0.4",
-                             found=repr(text), fix="write numbers between 0 and 1 (or percentages like 10%)") from None
-    if not vals or any(not 0 < v <= 1 for v in vals):
-        raise ParameterError("parameter 'fractions'", expected="fractions above 0 and at most 1",
-                             found=repr(text), fix="write numbers between 0 and 1, e.g. 0.01, 0.1, 0.2, 0.4")
-    if include_full and 1.0 not in vals:
-        vals.append(1.0)
-    return tuple(sorted(set(vals)))
+BASELINE_ROWS = 100   # the overhead step: about this many rows, enough to start Python workers
+REMEASURE_SHARE = 0.12  # steps costing at most this share of the largest run a second time
 
 
-@dataclass
-class Fractioner:
-    spark: object
-    spec: SourceSpec
-    method: str          # "files" or "sample"
-    note: str
-    seed: int
-    files: tuple = ()    # (path, size) in chosen order, for "files"
-    total_bytes: int | None = None
-    base: object = None  # the source's DataFrame before where/columns, read once
+@dataclass(frozen=True)
+class Run:
+    """One run of the job on one input."""
 
-    def full(self):
-        """The whole input (where clause and columns applied)."""
-        return load(self.spark, self.spec, base=self.base)
+    tag: str
+    seconds: float
+    output: JobOutput | None
+    error: BaseException | None
+    python_cpu_s: float | None = None   # None: not read (see Ladder.cpu_problem)
 
-    def full_rows(self) -> int:
-        """Rows of the whole input.  Local parquet files with no where clause: the sum of their
-        footers' row counts, read on the driver (no Spark job); else a Spark ``count()``."""
-        if self.method == "files" and self.spec.format == "parquet" and not self.spec.where.strip():
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One step of the ladder and every run made of it."""
+
+    index: int
+    fraction: float
+    frame: Any        # the step's DataFrame
+    actual: float     # its actual share of the input (bytes for whole files, rows for a sample)
+    runs: tuple[Run, ...]
+
+    def label(self, total: int) -> str:
+        return f"ladder step {self.index + 1}/{total}: {self.fraction:.0%}"
+
+
+class Ladder:
+    """Runs the user's job under the run's context, timing and tagging each run."""
+
+    def __init__(self, ctx, fn, cpu: PythonCpu | None = None):
+        self.ctx = ctx
+        self.fn = fn
+        self.cpu = cpu
+        self.cpu_problem = "" if cpu is not None else "not read"
+        self._last: CpuSnapshot | None = None
+
+    def _snapshot(self) -> CpuSnapshot | None:
+        if self.cpu is None:
+            return None
+        snap = self.cpu.snapshot()
+        if snap.problem and not self.cpu_problem:
+            self.cpu_problem = snap.problem
+        return snap
+
+    def run(self, df, name: str, label: str, measure_cpu: bool = True) -> Run:
+        """Run the job once on ``df``; a Spark failure is kept (a scale fail), a cancel raises.
+
+        ``measure_cpu=False``: no Python CPU snapshots around it (a probe task would run under, say,
+        the UDF profiler's conf and land in its profile)."""
+        self.ctx.check_cancelled()
+        if not measure_cpu:
+            self._last = None
+        before = (self._last or self._snapshot()) if measure_cpu else None
+        out = err = None
+        with self.ctx.tagged(f"ladder-{name}") as tag, _described(self.ctx, label):
+            start = time.perf_counter()
             try:
-                import pyarrow.parquet as pq
-
-                return sum(pq.read_metadata(_local_path(f)).num_rows for f, _ in self.files)
-            except Exception:  # not readable by pyarrow here: let Spark count
-                pass
-        return self.full().count()
-
-    def frame(self, fraction: float):
-        """(DataFrame for ``fraction``, its actual fraction of bytes or rows)."""
-        if self.method == "sample":
-            full = self.full()
-            return (full if fraction >= 1.0 else full.sample(fraction=fraction, seed=self.seed)), fraction
-        k = self.files_for(fraction)
-        chosen = self.files[:k]
-        return self._read([p for p, _ in chosen]), sum(s for _, s in chosen) / max(1, self.total_bytes or 1)
-
-    def files_for(self, fraction: float) -> int:
-        return max(1, min(len(self.files), math.ceil(fraction * len(self.files) - 1e-9)))
-
-    def input_bytes(self, fraction: float) -> int | None:
-        if self.method == "files":
-            return sum(s for _, s in self.files[:self.files_for(fraction)])
-        return None if self.total_bytes is None else int(self.total_bytes * fraction)
-
-    def _read(self, paths):
-        spec = self.spec
-        reader = self.spark.read.schema(self.base.schema)
-        root = spec.path.strip()
-        if os.path.isdir(root[len("file://"):] if root.startswith("file://") else root):
-            reader = reader.option("basePath", root)
-        fmt = spec.format
-        if fmt in ("json", "jsonl"):
-            df = reader.json(paths)
-        elif fmt == "csv":
-            df = reader.option("header", "true").csv(paths)
-        else:
-            df = reader.format(fmt).load(paths)
-        if spec.where.strip():
-            df = df.where(spec.where)
-        if spec.columns:
-            df = df.select(*spec.columns)
-        return df
+                out = run_job(self.fn, df)
+            except UserCodeError:
+                raise
+            except Exception as exc:  # a Spark failure is a scale fail, not a crash of the ladder
+                self.ctx.check_cancelled()  # ...unless it was the user's cancel
+                err = exc
+            seconds = time.perf_counter() - start
+        after = self._snapshot() if measure_cpu else None
+        self._last = after
+        used = delta(before, after) if before is not None and after is not None else None
+        return Run(tag, seconds, out, err, used)
 
 
-def _local_path(f: str) -> str | None:
-    """``file:/x/y`` or ``file:///x/y`` -> ``/x/y``; None for a remote file (``hdfs://...``)."""
-    path = f[len("file:"):] if f.startswith("file:") else f
-    if "://" in path:
+@contextmanager
+def _described(ctx, label: str):
+    """Name the run's jobs in the Spark UI (classic; Connect jobs carry the tag only)."""
+    if not ctx.has("spark_context"):
+        yield
+        return
+    sc = ctx.spark.sparkContext
+    old = sc.getLocalProperty("spark.job.description")
+    sc.setJobDescription(label)
+    try:
+        yield
+    finally:
+        sc.setJobDescription(old)
+
+
+def baseline(ladder: Ladder, first_frame, method: str, full_rows: int, first_share: float, seed: int,
+             slots: int, repeats: int = 1) -> Run | None:
+    """The fixed cost every step pays: the job on a near-empty input (None if it failed).
+
+    With whole files the tiny input is the first rows of the first step's files; with ``sample`` a
+    tiny sample, since every sampled step pays for the full scan.  A warm-up first spreads the
+    tiny input over every task slot, so that each has its Python worker started (pyarrow and
+    pandas imported) before anything is measured; then the fastest of ``repeats`` runs is kept."""
+    if method == "files":
+        tiny = first_frame.limit(BASELINE_ROWS)
+    else:
+        tiny = first_frame.sample(fraction=min(1.0, BASELINE_ROWS / max(1.0, full_rows * first_share)), seed=seed)
+    if ladder.run(tiny.repartition(max(1, slots)), "warm-up", "ladder: warm-up").failed:
         return None
-    while path.startswith("//"):
-        path = path[1:]
-    return path
+    runs = [ladder.run(tiny, f"base{k}", "ladder: overhead") for k in range(max(1, repeats))]
+    ok = [r for r in runs if not r.failed]
+    return min(ok, key=lambda r: r.seconds) if ok else None
 
 
-def _local_files(df) -> list[tuple[str, int]] | None:
-    out = []
-    for f in df.inputFiles():
-        path = _local_path(f)
-        if path is None:
-            return None
-        try:
-            out.append((f, os.path.getsize(path)))
-        except OSError:
-            return None
-    return out
+def scale_fail(runs: Sequence[Run], budget_s: float) -> bool:
+    """The last run failed, or even the fastest run is over the budget."""
+    return runs[-1].failed or bool(budget_s and min(r.seconds for r in runs) > budget_s)
 
 
-def fractioner(spark, spec: SourceSpec, method: str = "auto", seed: int = 7, min_files: int = 8) -> Fractioner:
-    """Pick how fractions are taken: whole files when the source is a path with at
-    least ``min_files`` local files (``auto``), else ``sample``."""
-    if method not in ("auto", "files", "sample"):
-        raise ParameterError("parameter 'method'", expected="auto, files or sample", found=repr(method),
-                             fix="pick one of the listed methods")
-    files = None
-    base = read_base(spark, spec)
-    if spec.kind == "path" and method in ("auto", "files"):
-        files = _local_files(base)
-        if method == "files" and (not files or len(files) < 2):
-            raise ParameterError("fraction method 'files'", expected="a path source with several local files",
-                                 found=f"{len(files or [])} file(s)", fix="use method 'sample' for this source")
-        if method == "auto" and (not files or len(files) < min_files):
-            files = None
-    if files:
-        order = sorted(files)
-        random.Random(seed).shuffle(order)
-        return Fractioner(spark, spec, "files", FILES_NOTE, seed, tuple(order), sum(s for _, s in order), base)
-    total = None
-    if spec.kind == "path":
-        local = files if files is not None else _local_files(base)
-        total = sum(s for _, s in local) if local else None
-    return Fractioner(spark, spec, "sample", SAMPLE_NOTE, seed, (), total, base)
+def climb(ladder: Ladder, fractioner, fractions: Sequence[float], repeats: int, budget_s: float) -> list[Rung]:
+    """Run the steps back to back, smallest first, until the first scale fail."""
+    rungs = []
+    for i, fraction in enumerate(fractions):
+        frame, actual = fractioner.frame(fraction)
+        rung = Rung(i, fraction, frame, actual, ())
+        runs: list[Run] = []
+        for r in range(repeats):
+            runs.append(ladder.run(frame, f"{i}-{r}", rung.label(len(fractions)) + (" (again)" if r else "")))
+            if scale_fail(runs, budget_s):
+                break
+        rungs.append(replace(rung, runs=tuple(runs)))
+        if scale_fail(runs, budget_s):
+            break
+    return rungs
+
+
+def cheap_steps(seconds: Sequence[float], share: float = REMEASURE_SHARE, overhead: float = 0.0) -> list[int]:
+    """Indices of the steps worth running again: at least 3 steps (enough to fit a fixed part), and
+    each costing at most ``share`` of the largest step, both counted above the fixed ``overhead``
+    every run pays (a busy machine inflates that part most)."""
+    if len(seconds) < 3:
+        return []
+    top = max(seconds) - overhead
+    return [i for i, s in enumerate(seconds) if s - overhead <= share * top]
+
+
+def remeasure(ladder: Ladder, rungs: list[Rung], total: int, overhead: float = 0.0) -> list[Rung]:
+    """Run the cheap steps once more, after the others: a hiccup seldom hits both runs, and the
+    small steps carry the most noise for what they measure (the fit's fixed part leans on them)."""
+    if any(r.runs[-1].failed for r in rungs):
+        return rungs
+    again = set(cheap_steps([r.runs[0].seconds for r in rungs], overhead=overhead))
+    return [replace(r, runs=r.runs + (ladder.run(r.frame, f"{r.index}-again", r.label(total) + " (again)"),))
+            if r.index in again else r for r in rungs]

@@ -15,10 +15,32 @@ PATTERNS = (
     ("BroadcastNestedLoopJoin", "broadcast nested loop join: a join without an equality key compares all pairs"),
     ("BatchEvalPython", "Python UDF: rows go one by one through a Python worker"),
     ("ArrowEvalPython", "pandas/Arrow Python UDF: rows go through a Python worker in batches"),
-    ("FlatMapGroupsInPandas", "applyInPandas: each group is handed whole to Python, so its cost follows the group size"),
+    ("FlatMapGroupsInPandas", "applyInPandas: each group is handed whole to Python, so its cost follows its size"),
+    ("FlatMapGroupsInArrow", "applyInArrow: each group is handed whole to Python, so its cost follows its size"),
+    ("FlatMapCoGroupsInPandas", "cogroup applyInPandas: each pair of groups goes whole to Python"),
     ("MapInPandas", "mapInPandas: partitions go through a Python worker"),
     ("PythonMapInArrow", "mapInArrow: partitions go through a Python worker"),
+    ("MapInArrow", "mapInArrow: partitions go through a Python worker"),
 )
+# Any physical operator that hands rows to a Python worker (UDFs, UDTFs, pandas/Arrow maps and groups).
+_PYTHON_OPERATOR = re.compile(r"\b\w*(?:EvalPython|InPandas|InArrow|PythonUDTF|Python\w*Exec)\w*\b")
+
+
+def runs_python(plan_text: str) -> bool | None:
+    """Does the physical plan hand rows to Python workers?  None when there is no plan text."""
+    if not (plan_text or "").strip():
+        return None
+    return bool(_PYTHON_OPERATOR.search(plan_text))
+
+
+def plan_text(df) -> str:
+    """The physical plan of ``df`` as text, on classic Spark or Spark Connect ('' if Spark will not say)."""
+    try:
+        if hasattr(df, "_jdf"):
+            return str(df._jdf.queryExecution().executedPlan().toString())
+        return df._explain_string(mode="simple")  # Spark Connect: asks the server
+    except Exception:  # a plan that does not analyse: the run itself reports that error
+        return ""
 
 
 @dataclass(frozen=True)
@@ -32,7 +54,7 @@ def plan_flags(plan_text: str) -> tuple[PlanFlag, ...]:
     text = plan_text or ""
     out = []
     for op, meaning in PATTERNS:
-        n = len(re.findall(rf"\b{op}\b", text))
+        n = len(re.findall(rf"(?<![A-Za-z]){op}\b", text))
         if n:
             out.append(PlanFlag(op, meaning, n))
     return tuple(out)
