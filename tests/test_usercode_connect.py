@@ -16,11 +16,11 @@ from tests import usercode_remote as remote
 pytestmark = pytest.mark.connect
 
 
-@pytest.fixture(scope="module")
-def helper(tmp_path_factory):
-    """A helper module in a directory only the client has on sys.path."""
+def client_only_module(tmp_path_factory, prefix: str) -> tuple[str, str]:
+    """A helper module in a directory only the client has on sys.path (each test its own: a module
+    once shipped stays in the session)."""
     where = tmp_path_factory.mktemp("client-only")
-    name = f"my_local_utilities_{uuid.uuid4().hex[:6]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:6]}"
     (where / f"{name}.py").write_text("def is_e10s_experiment(row):\n"
                                       "    return row['active_experiment_id'].startswith('e10s')\n"
                                       "\n\ndef is_e10s(row):\n"
@@ -29,11 +29,21 @@ def helper(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def on_connect(connect_server, helper):
+def helper(tmp_path_factory):
+    return client_only_module(tmp_path_factory, "my_local_utilities")
+
+
+@pytest.fixture(scope="module")
+def naughty_module(tmp_path_factory):
+    return client_only_module(tmp_path_factory, "naughty_helpers")
+
+
+@pytest.fixture(scope="module")
+def on_connect(connect_server, helper, naughty_module):
     where, name = helper
     calls = [("tests.usercode_remote:framework_state", {"helper_dir": where, "helper": name}),
              ("tests.usercode_remote:branch_parity", {"rows": 1500}),
-             ("tests.usercode_remote:naughty_runs", {"module_dir": where, "module": name}),
+             ("tests.usercode_remote:naughty_runs", {"module_dir": naughty_module[0], "module": naughty_module[1]}),
              ("tests.usercode_remote:branch_printing", {}),
              ("tests.usercode_remote:counters", {}),
              ("tests.usercode_remote:take_rows", {})]
@@ -102,8 +112,8 @@ def test_naughty_rows_early_stop_on_connect_is_per_task(on_connect):
     assert any("Spark Connect runs no partial jobs" in n for n in stopped.notes)
 
 
-def test_naughty_rows_ships_a_file_module_with_add_artifacts(on_connect, helper):
-    where, name = helper
+def test_naughty_rows_ships_a_file_module_with_add_artifacts(on_connect, naughty_module):
+    where, name = naughty_module
     rep = on_connect["naughty"]
     err = rep["unshipped"]
     assert isinstance(err, SparkJobError) and err.condition == "USER_MODULE_NOT_ON_EXECUTORS"

@@ -103,7 +103,7 @@ def naughty_runs(spark, module_dir: str, module: str) -> dict:
 def branch_printing(spark) -> object:
     """branch_count of a function that prints on some rows: the worker logs are read back."""
     return _run(spark, "branch_count", source={"kind": "demo", "rows": 400, "seed": 3}, code=PRINTS,
-                expectations="")
+                function="noisy", row_type="row", expectations="")
 
 
 def counters(spark) -> dict:

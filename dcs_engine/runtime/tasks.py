@@ -244,5 +244,6 @@ def slots(ctx) -> int:
         return max(1, int(ctx.spark.sparkContext.defaultParallelism))
     from pyspark.sql import functions as F
 
-    top = ctx.spark.range(0, 1 << 16).select(F.max(F.spark_partition_id()).alias("p")).first()["p"]
+    parts = ctx.spark.range(0, 1 << 16).select(F.spark_partition_id().alias("p"))
+    top = parts.agg(F.max("p").alias("p")).first()["p"]
     return max(1, int(top) + 1)
