@@ -99,11 +99,19 @@ def test_expectations_syntax_and_default_rule(spark, expected):
     assert all(c.implicit for c in default.checks) and default.outcome == "surprise"
     with pytest.raises(ParameterError) as e:
         run_grouped(spark, expectations="mark bad ping: seldom")
-    assert e.value.message == ("[DCS101] expectations, line 1; expected rare, common, never, always, or < <= > >= == "
-                               "with a number or a percentage; found 'seldom'. Fix: write e.g. 'rare', '< 5%' or '== 0'")
+    assert e.value.message == ("[DCS101] expectations, line 1; expected rare, common, never, always, or < <= > >= "
+                               "== with a number or a percentage; found 'seldom'. Fix: write e.g. 'rare', '< 5%' or "
+                               "'== 0'")
+    assert (e.value.condition, dict(e.value.params)) == (
+        "EXPECTATION_INVALID", {"param": "expectations", "line": 1, "text": "mark bad ping: seldom",
+                                "reason": "bad rule"})
     with pytest.raises(ParameterError) as e:
-        run_grouped(spark, expectations="no such text: rare")
+        run_grouped(spark, expectations="# fine\nno such text: rare")
     assert "found 'no such text'" in e.value.message
+    assert (e.value.params["line"], e.value.params["reason"]) == (2, "text not found")
+    with pytest.raises(ParameterError) as e:
+        run_grouped(spark, expectations="9999: rare")
+    assert e.value.params["reason"] == "line outside the function"
 
 
 def test_instrumented_results_equal_plain_results_on_spark(spark):
@@ -148,3 +156,26 @@ def test_unknown_group_column(spark):
                              "available": ["document_id", "client_id", "payload", "meta"]})
     assert e.value.message.startswith("[DCS102] parameter 'group_by' column 'clientId'; expected one of document_id, "
                                       "client_id, payload, meta; found 'clientId'")
+
+
+def test_what_the_function_prints_is_read_back_from_the_worker_logs(spark):
+    from tests.usercode_remote import PRINTS
+
+    src = {"kind": "demo", "rows": 400, "seed": 3}
+    bad = build(spark, "telemetry", 400, 3).where("active_experiment_id is null").count()
+    res = run_bc(spark, source=src, code=PRINTS, function="noisy", row_type="row", expectations="")
+    assert res.raised == bad > 0 and res.logs.lines == 2 * bad
+    assert {p.pattern for p in res.logs.patterns if p.logger == "user.check"} <= {"skipped row <hex>",
+                                                                                   "skipped row <num>"}
+    assert "What your function wrote on the executors" in res.to_markdown()
+
+
+def test_a_map_column_cannot_group(spark):
+    from dcs_engine.inputs.sources import FrameSource
+
+    df = spark.createDataFrame([({"a": "1"}, 1)], "m map<string,string>, x int")
+    with pytest.raises(ParameterError) as e:
+        run_bc(spark, source=FrameSource(df), code="def f(kv):\n    return kv\n", function="f", group_by="m",
+               expectations="")
+    assert (e.value.condition, e.value.params["param"], e.value.params["type"]) == (
+        "PARAM_INVALID", "group_by", "map<string,string>")
