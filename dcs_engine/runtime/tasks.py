@@ -117,14 +117,14 @@ def row_maker(names, row_type: str):
 
 
 def batch_values(batch, plan=None):
-    """The converted values of one Arrow record batch, as a list of tuples (one per row)."""
+    """The converted values of one Arrow record batch: an iterator of tuples, one per row."""
     columns = [c.to_pylist() for c in batch.columns]
     if plan:
         for i, spec in enumerate(plan):
             conv = converter(spec) if spec is not None else None
             if conv is not None:
                 columns[i] = [conv(v) for v in columns[i]]
-    return list(zip(*columns)) if columns else [() for _ in range(batch.num_rows)]
+    return zip(*columns) if columns else iter([()] * batch.num_rows)
 
 
 def arrow_rows(batches, names, row_type: str = "row", plan=None):
