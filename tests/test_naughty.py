@@ -87,7 +87,8 @@ def test_never_raises(spark):
 def test_empty_dataset(spark):
     res = run_naughty(spark, code=E10S, source={"kind": "demo", "rows": 0})
     assert (res.outcome, res.scanned) == ("no_problems", 0)
-    assert res.headline == "No rows to scan in demo dataset 'telemetry' (0 rows, seed 42): the function was never called."
+    assert res.headline == ("No rows to scan in demo dataset 'telemetry' (0 rows, seed 42): "
+                            "the function was never called.")
 
 
 @pytest.mark.parametrize("row_type,exc", [("row", "PySparkValueError"), ("dict", "KeyError")])
@@ -157,7 +158,8 @@ def test_bad_parameters(spark):
     ("could not convert string to float: 'n/a'", "could not convert string to float: <str>"),
     ("invalid literal for int() with base 10: '12x'", "invalid literal for int() with base <num>: <str>"),
     ("'field_x'", "'field_x'"),
-    ("list index out of range at 17 (id 0x7f3a2b, doc 3f2a9c01bd7e)", "list index out of range at <num> (id <hex>, doc <hex>)"),
+    ("list index out of range at 17 (id 0x7f3a2b, doc 3f2a9c01bd7e)",
+     "list index out of range at <num> (id <hex>, doc <hex>)"),
     ("value -3.5e2 too small for e10s", "value <num> too small for e10s"),
 ])
 def test_message_normalisation(raw, norm):

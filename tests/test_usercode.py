@@ -23,7 +23,8 @@ def test_pasted_syntax_error_names_line_and_column():
     with pytest.raises(UserCodeError) as e:
         load(code="def f(row):\n    return row['a'] +\n", name="f")
     assert e.value.message == ("[DCS104] <pasted>, line 2, column 22; expected valid Python; found SyntaxError: "
-                               "invalid syntax in \"return row['a'] +\". Fix: correct line 2 of <pasted> and load it again")
+                               "invalid syntax in \"return row['a'] +\". "
+                               "Fix: correct line 2 of <pasted> and load it again")
     assert (e.value.condition, dict(e.value.params)) == (
         "USER_CODE_SYNTAX", {"file": PASTED, "line": 2, "column": 22, "error": "invalid syntax"})
 

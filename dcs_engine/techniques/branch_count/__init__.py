@@ -223,11 +223,23 @@ TECHNIQUE = Technique(
     title='Count branches',
     summary=('Quantify your mental model of control flow: count how often each branch of your function runs '
              'across the whole dataset. The branch you think is rare may be the common one.'),
-    snippet="almost_every_time = sc.accumulator(0)\nonce_in_a_blue_moon = sc.accumulator(0)\n\ndef process(row):\n    if row['active_experiment_id'] is not None:\n        almost_every_time.add(1)\n    else:\n        once_in_a_blue_moon.add(1)\n    return row\n\ndf.rdd.map(process).count()          # one action fills the counters\nprint(almost_every_time.value, once_in_a_blue_moon.value)\n",
+    snippet=('almost_every_time = sc.accumulator(0)\n'
+             'once_in_a_blue_moon = sc.accumulator(0)\n'
+             '\n'
+             'def process(row):\n'
+             "    if row['active_experiment_id'] is not None:\n"
+             '        almost_every_time.add(1)\n'
+             '    else:\n'
+             '        once_in_a_blue_moon.add(1)\n'
+             '    return row\n'
+             '\n'
+             'df.rdd.map(process).count()          # one action fills the counters\n'
+             'print(almost_every_time.value, once_in_a_blue_moon.value)\n'),
     params=(
         Param("source", "source", default={"kind": "demo", "demo": "pings", "rows": 4000, "seed": 42},
               label="Data source", help="A demo dataset, a path with its format, or a table name."),
-        *user_function(_CODE, "Your function (pasted)", code_help="Paste the function; it is instrumented, not edited.", function_default=_FUNC),
+        *user_function(_CODE, "Your function (pasted)", code_help="Paste the function; it is instrumented, not edited.",
+                       function_default=_FUNC),
         Param("row_type", "choice", default="dict", choices=("dict", "row"), label="Each row is passed as",
               help="dict: row.asDict(recursive=True), nested structs become dicts; row: a pyspark Row."),
         Param("group_by", "column", default="", label="Group by column (optional)",

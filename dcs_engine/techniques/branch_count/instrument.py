@@ -162,13 +162,8 @@ def _find_def(tree: ast.Module, func) -> ast.AST | None:
     return None
 
 
-def instrument(target, source: str | None = None, filename: str | None = None) -> Instrumented:
-    """Instrument a :class:`~dcs_engine.inputs.usercode.UserFunction` or a plain function."""
-    is_user = hasattr(target, "func") and hasattr(target, "source") and hasattr(target, "filename")
-    func = target.func if is_user else target
-    if is_user:
-        source = target.source if source is None else source
-        filename = target.filename if filename is None else filename
+def _check_callable(func):
+    """The plain function behind ``func`` (decorators unwrapped), or a refusal saying why not."""
     name = getattr(func, "__name__", repr(func))
     if not callable(func):
         raise _refuse(name, f"{type(func).__name__} (not callable)", "point at a function defined with def",
@@ -187,13 +182,14 @@ def instrument(target, source: str | None = None, filename: str | None = None) -
         free = ", ".join(inner.__code__.co_freevars) or "none"
         raise _refuse(name, f"{inner.__qualname__}, defined inside another function or class "
                             f"(variables from outside: {free})",
-                      "move it to the top level of its module (pass outside values as arguments or globals)", "nested")
-    filename = filename or inner.__code__.co_filename
-    if not source:
-        source = "".join(linecache.getlines(filename))
-    if not source:
-        raise _refuse(name, f"no source text for {filename}", "paste the function's code", "no source")
-    tree = ast.parse(source, filename)
+                      "move it to the top level of its module (pass outside values as arguments or globals)",
+                      "nested")
+    return inner
+
+
+def _check_def(tree: ast.Module, func, inner, filename: str) -> ast.FunctionDef:
+    """The ``def`` of ``inner`` in the parsed source, or a refusal (decorators, async, ``global``)."""
+    name = inner.__name__
     node = _find_def(tree, inner)
     if node is None:
         raise _refuse(name, f"no 'def {name}' at line {inner.__code__.co_firstlineno} of {filename} "
@@ -210,24 +206,43 @@ def instrument(target, source: str | None = None, filename: str | None = None) -
     if node.decorator_list and func is inner:
         raise _refuse(name, "decorators whose result does not keep __wrapped__",
                       "use functools.wraps in the decorator, or count the undecorated function", "decorator")
-    first = min([d.lineno for d in node.decorator_list] + [node.lineno])
-    last = node.end_lineno
+    return node
 
+
+def _compile(node: ast.FunctionDef, inner, source: str, filename: str):
+    """The probed copy of ``node``, compiled into a copy of ``inner``'s globals: (function, rewriter)."""
+    name = inner.__name__
     rw = _Rewriter(source.splitlines())
     rw.func_stack.append(("", -1))
-    new_def = rw.function(node, name)
-    module = ast.Module(body=[new_def], type_ignores=[])
+    module = ast.Module(body=[rw.function(node, name)], type_ignores=[])
     ast.fix_missing_locations(module)
     flags = inner.__code__.co_flags & _future.annotations.compiler_flag
     code = compile(module, filename, "exec", flags=flags, dont_inherit=True)
-
     hits = [0] * len(rw.probes)
     ns = dict(inner.__globals__)
     ns[HITS] = hits
     ns[HIT] = _make_hit(hits)
     exec(code, ns)
-    new_func = ns[name]
-    probes = tuple(rw.probes)
+    return ns[name], rw
+
+
+def instrument(target, source: str | None = None, filename: str | None = None) -> Instrumented:
+    """Instrument a :class:`~dcs_engine.inputs.usercode.UserFunction` or a plain function."""
+    is_user = hasattr(target, "func") and hasattr(target, "source") and hasattr(target, "filename")
+    func = target.func if is_user else target
+    if is_user:
+        source = target.source if source is None else source
+        filename = target.filename if filename is None else filename
+    inner = _check_callable(func)
+    name = inner.__name__
+    filename = filename or inner.__code__.co_filename
+    if not source:
+        source = "".join(linecache.getlines(filename))
+    if not source:
+        raise _refuse(name, f"no source text for {filename}", "paste the function's code", "no source")
+    node = _check_def(ast.parse(source, filename), func, inner, filename)
+    first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+    new_func, rw = _compile(node, inner, source, filename)
     line_probe = tuple(sorted((ln, seg, call) for ln, (seg, call) in rw.line_probe.items()))
-    return Instrumented(new_func, func, name, filename, source, first, last, probes, line_probe,
-                        tuple(rw.returns), inspect.isgeneratorfunction(inner))
+    return Instrumented(new_func, func, name, filename, source, first, node.end_lineno, tuple(rw.probes),
+                        line_probe, tuple(rw.returns), inspect.isgeneratorfunction(inner))

@@ -61,7 +61,8 @@ def make_probe(modules: tuple[str, ...]):
             pass
         return {"host": socket.gethostname(), "pid": os.getpid(), "cwd": os.getcwd(),
                "python_version": platform.python_version(), "implementation": platform.python_implementation(),
-               "executable": sys.executable, "prefix": sys.prefix, "system": f"{platform.system()} {platform.machine()}",
+               "executable": sys.executable, "prefix": sys.prefix,
+               "system": f"{platform.system()} {platform.machine()}",
                "platform": platform.platform(), "sys_path": list(sys.path), "distributions": dists,
                "modules": mods}
 
@@ -281,9 +282,18 @@ TECHNIQUE = Technique(
     title='Compare driver and executor environments',
     summary=("Heterogeneous framework state: run a tiny job on every executor and compare its Python, packages, "
              "sys.path and importable modules with the driver's (on Spark Connect: with the client's)."),
-    snippet="import sys, importlib.util\ndef probe(_):\n    import sys, socket, importlib.util\n    yield (socket.gethostname(), sys.executable, sys.version.split()[0],\n           importlib.util.find_spec('my_local_utilities') is not None)\nn = sc.defaultParallelism\nprint('driver', sys.executable, sys.version.split()[0])\nfor r in set(sc.parallelize(range(n), n).mapPartitions(probe).collect()):\n    print('executor', r)\n",
+    snippet=('import sys, importlib.util\n'
+             'def probe(_):\n'
+             '    import sys, socket, importlib.util\n'
+             '    yield (socket.gethostname(), sys.executable, sys.version.split()[0],\n'
+             "           importlib.util.find_spec('my_local_utilities') is not None)\n"
+             'n = sc.defaultParallelism\n'
+             "print('driver', sys.executable, sys.version.split()[0])\n"
+             'for r in set(sc.parallelize(range(n), n).mapPartitions(probe).collect()):\n'
+             "    print('executor', r)\n"),
     params=(
-        *user_function("", "Your function (pasted, optional)", code_help="The modules it needs are checked on every executor."),
+        *user_function("", "Your function (pasted, optional)",
+                       code_help="The modules it needs are checked on every executor."),
         Param("modules", "str", default="", label="More modules to check",
               help="Comma-separated module names, e.g. my_local_utilities, pyarrow"),
     ),

@@ -247,10 +247,21 @@ TECHNIQUE = Technique(
     title='Filter for naughty rows (only bring me problems)',
     summary=('Run your row-level function on every row, keep only the rows that raise, and group them by '
              'exception signature. One bad row in a billion becomes a handful you can look at.'),
-    snippet="def is_this_row_naughty(row):\n    try:\n        row['active_experiment_id'].startswith('e10s')   # your code here\n    except Exception:\n        return True\n    return False\n\nproblems = df.rdd.filter(is_this_row_naughty).take(10)\nfor row in problems:\n    print(row)\n",
+    snippet=('def is_this_row_naughty(row):\n'
+             '    try:\n'
+             "        row['active_experiment_id'].startswith('e10s')   # your code here\n"
+             '    except Exception:\n'
+             '        return True\n'
+             '    return False\n'
+             '\n'
+             'problems = df.rdd.filter(is_this_row_naughty).take(10)\n'
+             'for row in problems:\n'
+             '    print(row)\n'),
     params=(
         SOURCE,
-        *user_function(EXAMPLE_CODE, "Your function (pasted)", code_help="A function of one row, e.g. the body of your map/filter/UDF. Leave empty to use a file."),
+        *user_function(EXAMPLE_CODE, "Your function (pasted)",
+                       code_help="A function of one row, e.g. the body of your map/filter/UDF. "
+                                 "Leave empty to use a file."),
         Param("row_type", "choice", default="row", choices=rowcall.ROW_TYPES, label="Rows arrive as",
               help="row: a pyspark.sql.Row (as in df.rdd.filter); dict: a plain dict"),
         Param("arguments", "columns", default="", label="UDF arguments",

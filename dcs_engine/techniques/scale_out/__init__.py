@@ -191,7 +191,11 @@ TECHNIQUE = Technique(
     title='Scale out: distribute the small local sample',
     summary=('Run your function on a small local sample in the driver, then parallelize that same sample and run '
              'the same function on the executors. If the distributed step fails, the framework state differs.'),
-    snippet='sample = df.take(10)\nlocal = list(filter(my_local_utilities.is_e10s_experiment, sample))\ntiny_distributed = sc.parallelize(sample)\ndistributed = tiny_distributed.filter(my_local_utilities.is_e10s_experiment).collect()\nassert local == distributed\n',
+    snippet=('sample = df.take(10)\n'
+             'local = list(filter(my_local_utilities.is_e10s_experiment, sample))\n'
+             'tiny_distributed = sc.parallelize(sample)\n'
+             'distributed = tiny_distributed.filter(my_local_utilities.is_e10s_experiment).collect()\n'
+             'assert local == distributed\n'),
     params=(
         SOURCE,
         *user_function("", "Your function (pasted)"),
