@@ -122,3 +122,51 @@ def counters(spark) -> dict:
 
 def take_rows(spark) -> object:
     return _run(spark, "take", source={**PINGS, "rows": 30}, n=4)
+
+
+# A notebook cell as Jupyter keeps it: compiled under its own file name, its text in linecache,
+# its functions in __main__ (so cloudpickle sends them by value; the executors and a Connect server
+# have neither this cell nor this checkout).
+CELL = ("def has_e10s(row):\n"
+        "    return row['exp'].startswith('e10s')\n"
+        "\n\n"
+        "def per_client(client_rows):\n"
+        "    client, rows = client_rows\n"
+        "    seen = 0\n"
+        "    for row in rows:\n"
+        "        if row['exp'] is None:\n"
+        "            seen += 1\n"
+        "    return client, seen\n")
+
+
+def notebook_cell(cell: str = CELL, name: str = "<dcs-notebook-cell-1>") -> dict:
+    import linecache
+
+    linecache.cache[name] = (len(cell), None, cell.splitlines(keepends=True), name)
+    namespace = {"__name__": "__main__"}
+    exec(compile(cell, name, "exec"), namespace)
+    return namespace
+
+
+def users_frame(spark, rows: int = 600):
+    """The user's own DataFrame (no demo data): a null ``exp`` every 50 rows, 7 clients."""
+    data = [(i, f"c{i % 7}", None if i % 50 == 7 else f"e10s-{i % 3}") for i in range(rows)]
+    return spark.createDataFrame(data, "id long, client string, exp string"), data
+
+
+def notebook_runs(spark, rows: int = 600) -> dict:
+    """The notebook API (``import dcs_engine as dcs``) on the user's own DataFrame and cell functions;
+    with what plain Python computes from the same rows, to compare."""
+    import dcs_engine as dcs
+
+    cell = notebook_cell()
+    df, data = users_frame(spark, rows)
+    out = {"kind": kind_of(spark), "rows": len(data),
+           "nulls": sum(1 for r in data if r[2] is None), "clients": len({r[1] for r in data})}
+    out["naughty"] = dcs.naughty_rows(df, cell["has_e10s"], examples=2)
+    out["branches"] = dcs.branch_count(df, cell["per_client"], group_by="client")
+    out["scale_out"] = dcs.scale_out(df.where("exp is not null"), cell["has_e10s"], n=5)
+    out["env"] = dcs.env_check(spark)
+    out["take"] = dcs.take(df, n=3)
+    out["missing_group"] = _raised(lambda: dcs.branch_count(df, cell["per_client"], group_by="clientid"))
+    return out

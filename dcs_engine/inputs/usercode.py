@@ -204,10 +204,14 @@ def from_callable(func) -> UserFunction:
                             fix="pass the function itself, e.g. dcs.naughty_rows(df, my_function)")
     code = getattr(func, "__code__", None)
     filename = code.co_filename if code is not None else "<callable>"
-    try:
-        source = inspect.getsource(inspect.getmodule(func) or func)
-    except (OSError, TypeError):
-        source = ""
+    # the text of the function's own file or cell: linecache has both (Jupyter/IPython registers each
+    # cell there); the module's text only where that is missing (the module may be another file)
+    source = "".join(linecache.getlines(filename)) if code is not None else ""
+    if not source:
+        try:
+            source = inspect.getsource(inspect.getmodule(func) or func)
+        except (OSError, TypeError):
+            source = ""
     mod = getattr(func, "__module__", None)
     module = mod if mod and mod != "__main__" and filename.endswith(".py") and mod in sys.modules else None
     return UserFunction(func, getattr(func, "__name__", "function"), source, filename, module,
