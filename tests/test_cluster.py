@@ -33,11 +33,12 @@ def on_cluster(standalone_cluster, helper, naughty_module):
              ("tests.usercode_remote:naughty_runs", {"module_dir": naughty_module[0], "module": naughty_module[1]}),
              ("tests.usercode_remote:branch_printing", {}),
              ("tests.usercode_remote:counters", {}),
-             ("tests.usercode_remote:take_rows", {})]
+             ("tests.usercode_remote:take_rows", {}),
+             ("tests.usercode_remote:notebook_runs", {})]
     results = standalone_cluster.call(calls, timeout=900)
     for (fn, _), (status, value, _) in zip(calls, results):
         assert status == "ok", f"{fn}: {value}"
-    keys = ("framework", "branch", "naughty", "printing", "counters", "take")
+    keys = ("framework", "branch", "naughty", "printing", "counters", "take", "notebook")
     return dict(zip(keys, (value for _, value, _ in results)))
 
 
@@ -119,3 +120,11 @@ def test_take_on_the_cluster(spark, on_cluster):
 
     local = registry.run_technique("take", spark, {"source": {**remote.PINGS, "rows": 30}, "n": 4})
     assert on_cluster["take"].rows == local.rows
+
+
+def test_notebook_api_on_the_users_own_dataframe_on_the_cluster(on_cluster):
+    """dcs.naughty_rows / branch_count / scale_out / env_check / take on the cluster, with functions from a
+    notebook cell that only the client has (they travel by value)."""
+    from tests.test_usercode_api import check_notebook_runs
+
+    check_notebook_runs(on_cluster["notebook"], "classic")

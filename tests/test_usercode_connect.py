@@ -46,11 +46,12 @@ def on_connect(connect_server, helper, naughty_module):
              ("tests.usercode_remote:naughty_runs", {"module_dir": naughty_module[0], "module": naughty_module[1]}),
              ("tests.usercode_remote:branch_printing", {}),
              ("tests.usercode_remote:counters", {}),
-             ("tests.usercode_remote:take_rows", {})]
+             ("tests.usercode_remote:take_rows", {}),
+             ("tests.usercode_remote:notebook_runs", {})]
     results = connect_server.call(calls, timeout=900)
     for (fn, _), (status, value, _) in zip(calls, results):
         assert status == "ok", f"{fn}: {value}"
-    keys = ("framework", "branch", "naughty", "printing", "counters", "take")
+    keys = ("framework", "branch", "naughty", "printing", "counters", "take", "notebook")
     return dict(zip(keys, (value for _, value, _ in results)))
 
 
@@ -154,3 +155,11 @@ def test_take_on_connect(spark, on_connect):
     remote_take = on_connect["take"]
     local = registry.run_technique("take", spark, {"source": {**remote.PINGS, "rows": 30}, "n": 4})
     assert remote_take.rows == local.rows and remote_take.columns == local.columns
+
+
+def test_notebook_api_on_the_users_own_dataframe_on_connect(on_connect):
+    """dcs.naughty_rows / branch_count / scale_out / env_check / take on Spark Connect, with functions from a
+    notebook cell that only the client has (they travel by value)."""
+    from tests.test_usercode_api import check_notebook_runs
+
+    check_notebook_runs(on_connect["notebook"], "connect")
