@@ -18,6 +18,8 @@ functions directly (never the module), so each travels on its own.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import itertools
 import logging
 import sys
 
@@ -93,17 +95,34 @@ def _same(v):
     return v
 
 
-def _row_maker(names):
+def row_class(names):
+    """A ``pyspark.sql.Row`` subclass for rows of these field names, as fast to read by name as a dict.
+
+    ``Row.__getitem__`` finds a name with ``list.index`` on every access; this class looks it up in a
+    dict made once, and keeps ``__fields__`` on the class, so a row is made by ``tuple.__new__`` alone.
+    Anything else (an int, a slice, an unknown name and its error) is ``Row``'s own behaviour; repr,
+    ``asDict``, attribute access and ``==`` are Row's, and a row pickles as a plain ``Row``."""
     from pyspark.sql import Row
 
     names = list(names)
-    new = tuple.__new__
+    index = {}
+    for i, name in enumerate(names):
+        index.setdefault(name, i)        # the first of duplicated names, as Row's list.index finds it
+    get, item_of, row_item = index.get, tuple.__getitem__, Row.__getitem__
 
-    def make(values):
-        row = new(Row, values)
-        row.__fields__ = names
-        return row
-    return make
+    def __getitem__(self, item):
+        if item.__class__ is str:
+            i = get(item)
+            if i is not None:
+                return item_of(self, i)
+        return row_item(self, item)
+
+    return type("Row", (Row,), {"__getitem__": __getitem__, "__fields__": names, "__module__": Row.__module__,
+                                "__qualname__": "Row"})
+
+
+def _row_maker(names):
+    return functools.partial(tuple.__new__, row_class(names))
 
 
 def row_maker(names, row_type: str):
@@ -127,12 +146,22 @@ def batch_values(batch, plan=None):
     return zip(*columns) if columns else iter([()] * batch.num_rows)
 
 
+def _batch_pairs(batch, plan, names, row_type: str, make):
+    """``(values, row)`` pairs of one batch, made by C-level iterators (no Python call per row for
+    rows and tuples)."""
+    values = list(batch_values(batch, plan))
+    if row_type == "tuple":
+        return zip(values, values)
+    if row_type == "dict":
+        return zip(values, map(dict, map(functools.partial(zip, names), values)))
+    return zip(values, map(make, values))
+
+
 def arrow_rows(batches, names, row_type: str = "row", plan=None):
     """``(values, row)`` pairs from a task's Arrow record batches."""
+    names = list(names)
     make = row_maker(names, row_type)
-    for batch in batches:
-        for values in batch_values(batch, plan):
-            yield values, make(values)
+    return itertools.chain.from_iterable(_batch_pairs(b, plan, names, row_type, make) for b in batches)
 
 
 def group_consecutive(pairs, key_index: int):

@@ -150,40 +150,47 @@ def _where_raised(exc: BaseException, user_files, user_bases) -> tuple[str, int,
     return (pick.filename, pick.lineno or 0, (pick.line or "").strip())
 
 
+def _bad_return(expected):
+    """None (any value is fine), or a test of a returned value against the expected type."""
+    if expected is None:
+        return None
+    if expected == "not none":
+        return lambda out: out is None
+    types = tuple(expected)
+    if bool in types:
+        return lambda out: not isinstance(out, types)
+    return lambda out: not isinstance(out, types) or isinstance(out, bool)
+
+
+def _raised(tally, exc, values, k, user_files, user_bases) -> None:
+    tally.raised += 1
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<unprintable message>"
+    filename, lineno, line = _where_raised(exc, user_files, user_bases)
+    key = ("raised", type(exc).__qualname__, normalize_message(message), filename, lineno)
+    tally.add(key, values, message, line, k)
+
+
 def scan(rows, func, *, max_problems: int = 0, k: int = 5, expected=None, user_files=()) -> Tally:
     """Call ``func`` on each ``(values, row)`` of ``rows``; tally what goes wrong."""
     tally = Tally()
     user_files = set(user_files)
     user_bases = {os.path.basename(f) for f in user_files if not f.startswith("<")}
-    check_none = expected == "not none"
-    types = None if (expected is None or check_none) else tuple(expected)
-    bool_ok = types is not None and bool in types
+    bad = _bad_return(expected)
     scanned = 0
     for values, row in rows:
         scanned += 1
         try:
             out = func(row)
         except Exception as exc:  # the whole point: keep going
-            tally.raised += 1
-            try:
-                message = str(exc)
-            except Exception:
-                message = "<unprintable message>"
-            filename, lineno, line = _where_raised(exc, user_files, user_bases)
-            key = ("raised", type(exc).__qualname__, normalize_message(message), filename, lineno)
-            tally.add(key, values, message, line, k)
+            _raised(tally, exc, values, k, user_files, user_bases)
         else:
-            if check_none:
-                bad = out is None
-            elif types is not None:
-                bad = not isinstance(out, types) or (not bool_ok and isinstance(out, bool))
-            else:
-                bad = False
-            if not bad:
+            if bad is None or not bad(out):
                 continue
             tally.returned_bad += 1
-            key = ("returned", type(out).__qualname__, "", "", 0)
-            tally.add(key, values, repr(out)[:200], "", k)
+            tally.add(("returned", type(out).__qualname__, "", "", 0), values, repr(out)[:200], "", k)
         if max_problems and tally.problems >= max_problems:
             tally.stopped = True
             break
