@@ -91,13 +91,18 @@ def main():
     for _ in range(args.rounds):
         # each pass gets its own copy: the function sorts the ping lists in place
         data = copy.deepcopy(groups)
-        t = time.perf_counter(); plain_pass(uf.func, data); times["plain"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        plain_pass(uf.func, data)
+        times["plain"].append(time.perf_counter() - t)
         data = copy.deepcopy(groups)
         acc = Acc()
-        t = time.perf_counter(); partition_counter(inst.func, acc)(iter(data))
+        t = time.perf_counter()
+        partition_counter(inst.func, acc)(iter(data))
         times["instrumented"].append(time.perf_counter() - t)
         data = copy.deepcopy(groups)
-        t = time.perf_counter(); settrace_pass(uf.func, data); times["settrace"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        settrace_pass(uf.func, data)
+        times["settrace"].append(time.perf_counter() - t)
     med = {k: statistics.median(v) for k, v in times.items()}
     for k, v in med.items():
         print(f"{k:>13}: {v * 1000:9.1f} ms  ({v / med['plain']:.2f}x plain)")

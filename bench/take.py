@@ -53,7 +53,9 @@ def main() -> None:
     engine(), baseline()  # warm up both paths
     times = {"engine": [], "baseline": []}
     for r in range(args.rounds):
-        order = (("engine", engine), ("baseline", baseline)) if r % 2 == 0 else (("baseline", baseline), ("engine", engine))
+        order = (("engine", engine), ("baseline", baseline))
+        if r % 2:
+            order = order[::-1]
         for name, fn in order:
             t = time.perf_counter()
             out = fn()

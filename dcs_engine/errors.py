@@ -33,6 +33,10 @@ CONDITIONS: dict[str, str] = {
     "USER_CODE_IMPORT": "the user's code or file cannot be imported",
     "USER_CODE_NO_FUNCTION": "the named function is not in the user's code",
     "USER_CODE_FAILED": "the user's function raised on the driver",
+    "USER_CODE_MISSING_COLUMN": "the user's function reads a column the data does not have (it raised on every row)",
+    "USER_MODULE_NOT_ON_EXECUTORS": "executors cannot import the module the user's function comes from",
+    "INSTRUMENT_REFUSED": "a function the branch counter cannot rewrite (lambda, closure, async, global, hiding decorator)",
+    "EXPECTATION_INVALID": "a branch-count expectation that does not parse or names no line of the function",
     # techniques and their contract
     "TECHNIQUE_UNKNOWN": "no technique has this id",
     "TECHNIQUE_NOT_RUNNABLE": "the technique exists only as a snippet",

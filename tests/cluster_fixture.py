@@ -7,7 +7,7 @@ executors see only what a real cluster would.  Session-scoped: started by the
 first test that asks for ``standalone_cluster``, stopped by PID at the end.
 
 The shared local SparkSession cannot talk to it (one SparkContext per JVM), so
-tests run their driver in a subprocess: :meth:`Cluster.run_driver`.
+tests run their driver in a subprocess: :meth:`Cluster.call`.
 """
 from __future__ import annotations
 
@@ -59,21 +59,6 @@ class Cluster:
         except (OSError, ValueError):  # not up yet, or still serving its HTML page while it starts
             return 0
         return sum(1 for w in state.get("workers", []) if w.get("state") == "ALIVE")
-
-    def run_driver(self, task: dict, timeout: float = 240) -> dict:
-        """Run tests/cluster_driver.py against this cluster; its last stdout line is JSON."""
-        env = cluster_env()
-        env["PYTHONUNBUFFERED"] = "1"
-        cwd = self.base / f"driver-{len(list(self.base.glob('driver-*')))}"
-        cwd.mkdir()
-        proc = subprocess.run([sys.executable, str(ROOT / "tests" / "cluster_driver.py"),
-                               json.dumps({"master": self.master_url, **task})],
-                              cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-        if proc.returncode != 0 or not lines:
-            raise AssertionError(f"cluster driver failed (rc {proc.returncode}):\n{proc.stdout[-3000:]}\n"
-                                 f"{proc.stderr[-6000:]}")
-        return json.loads(lines[-1])
 
     def call(self, calls: list[tuple[str, dict]], timeout: float = 400) -> list:
         """Run ``fn(spark, **kwargs)`` for each ``("module:function", kwargs)`` in one driver process on this

@@ -8,7 +8,8 @@ from dcs_engine.errors import ParameterError, SourceError
 from dcs_engine.inputs.demo import build
 from dcs_engine.inputs.demo.datasets import to_sessions_demo as demo
 from dcs_engine.inputs.usercode import from_code
-from dcs_engine.techniques.branch_count import prepared_rdd
+from dcs_engine.runtime.context import context_for
+from dcs_engine.techniques.branch_count import counting
 from dcs_engine.techniques.branch_count.instrument import instrument
 
 ROWS, SEED = 2000, 42
@@ -18,6 +19,11 @@ SOURCE = {"kind": "demo", "demo": "pings", "rows": ROWS, "seed": SEED}
 def run_bc(spark, **params):
     tech = registry.get("branch_count")
     return registry.run_technique(tech, spark, params)
+
+
+def run_grouped(spark, **params):
+    """The sessionisation demo: to_sessions gets (client_id, [pings]) per client."""
+    return run_bc(spark, source=SOURCE, group_by="client_id", **params)
 
 
 def line_of(text):
@@ -53,7 +59,7 @@ def expected(spark):
 
 
 def test_sessionisation_counts_are_exact_and_the_rare_branch_is_common(spark, expected):
-    res = run_bc(spark, source=SOURCE)
+    res = run_grouped(spark)
     hits = {lc.line: lc.hits for lc in res.lines}
     pct = {lc.line: lc.percent for lc in res.lines}
     e = expected
@@ -84,31 +90,46 @@ def test_sessionisation_counts_are_exact_and_the_rare_branch_is_common(spark, ex
 def test_expectations_syntax_and_default_rule(spark, expected):
     bad = line_of("mark bad ping")
     breaks = line_of('breaks_by_counter"] += 1')
-    ok = run_bc(spark, source=SOURCE, expectations=f"# loose\nL{bad} < 60%\nmark bad ping: common\n{breaks}: > 0")
+    ok = run_grouped(spark, expectations=f"# loose\nL{bad} < 60%\nmark bad ping: common\n{breaks}: > 0")
     assert ok.outcome == "as_expected" and len(ok.checks) == 3 and all(c.ok for c in ok.checks)
-    default = run_bc(spark, source=SOURCE, expectations="")
+    default = run_grouped(spark, expectations="")
     # default: every except handler and every '# rare' line is expected at most 10%
     flagged = {c.line for c in default.checks if not c.ok}
     assert bad in flagged and line_of("return -99") - 1 in flagged
     assert all(c.implicit for c in default.checks) and default.outcome == "surprise"
     with pytest.raises(ParameterError) as e:
-        run_bc(spark, source=SOURCE, expectations="mark bad ping: seldom")
-    assert e.value.message == ("[DCS101] expectations, line 1; expected rare, common, never, always, or < <= > >= == "
-                               "with a number or a percentage; found 'seldom'. Fix: write e.g. 'rare', '< 5%' or '== 0'")
+        run_grouped(spark, expectations="mark bad ping: seldom")
+    assert e.value.message == ("[DCS101] expectations, line 1; expected rare, common, never, always, or < <= > >= "
+                               "== with a number or a percentage; found 'seldom'. Fix: write e.g. 'rare', '< 5%' or "
+                               "'== 0'")
+    assert (e.value.condition, dict(e.value.params)) == (
+        "EXPECTATION_INVALID", {"param": "expectations", "line": 1, "text": "mark bad ping: seldom",
+                                "reason": "bad rule"})
     with pytest.raises(ParameterError) as e:
-        run_bc(spark, source=SOURCE, expectations="no such text: rare")
+        run_grouped(spark, expectations="# fine\nno such text: rare")
     assert "found 'no such text'" in e.value.message
+    assert (e.value.params["line"], e.value.params["reason"]) == (2, "text not found")
+    with pytest.raises(ParameterError) as e:
+        run_grouped(spark, expectations="9999: rare")
+    assert e.value.params["reason"] == "line outside the function"
 
 
 def test_instrumented_results_equal_plain_results_on_spark(spark):
     uf = from_code(demo.SOURCE, demo.FUNCTION)
     inst = instrument(uf)
-    df = build(spark, "pings", 600, 3)
-    rdd = prepared_rdd(df, "dict", "client_id").cache()
-    plain = sorted(rdd.map(uf.func).collect(), key=lambda c: c["client_id"])
-    counted = sorted(rdd.map(inst.func).collect(), key=lambda c: c["client_id"])
-    assert plain == counted and len(plain) > 100
-    rdd.unpersist()
+    df = build(spark, "pings", 600, 3).cache()
+    ctx = context_for(spark)
+    plain = sorted((c for part in counting.apply(ctx, uf.func, df, "dict", "client_id") for c in part),
+                   key=lambda c: c["client_id"])
+    counted = sorted((c for part in counting.apply(ctx, inst.func, df, "dict", "client_id") for c in part),
+                     key=lambda c: c["client_id"])
+    # the same function on the same rows, collected and grouped by hand
+    groups = defaultdict(list)
+    for r in df.collect():
+        groups[r["client_id"]].append(r.asDict(recursive=True))
+    by_hand = sorted((uf.func((k, v)) for k, v in groups.items()), key=lambda c: c["client_id"])
+    assert plain == counted == by_hand and len(plain) > 100
+    df.unpersist()
 
 
 def test_rows_without_grouping_and_uncaught_errors(spark):
@@ -130,5 +151,31 @@ def test_rows_without_grouping_and_uncaught_errors(spark):
 def test_unknown_group_column(spark):
     with pytest.raises(SourceError) as e:
         run_bc(spark, source=SOURCE, group_by="clientId")
-    assert e.value.message.startswith("[DCS102] group-by column 'clientId'; expected one of document_id, client_id, "
-                                      "payload, meta; found 'clientId'")
+    assert (e.value.condition, dict(e.value.params)) == (
+        "COLUMN_NOT_FOUND", {"param": "group_by", "column": "clientId",
+                             "available": ["document_id", "client_id", "payload", "meta"]})
+    assert e.value.message.startswith("[DCS102] parameter 'group_by' column 'clientId'; expected one of document_id, "
+                                      "client_id, payload, meta; found 'clientId'")
+
+
+def test_what_the_function_prints_is_read_back_from_the_worker_logs(spark):
+    from tests.usercode_remote import PRINTS
+
+    src = {"kind": "demo", "rows": 400, "seed": 3}
+    bad = build(spark, "telemetry", 400, 3).where("active_experiment_id is null").count()
+    res = run_bc(spark, source=src, code=PRINTS, function="noisy", row_type="row", expectations="")
+    assert res.raised == bad > 0 and res.logs.lines == 2 * bad
+    assert {p.pattern for p in res.logs.patterns if p.logger == "user.check"} <= {"skipped row <hex>",
+                                                                                   "skipped row <num>"}
+    assert "What your function wrote on the executors" in res.to_markdown()
+
+
+def test_a_map_column_cannot_group(spark):
+    from dcs_engine.inputs.sources import FrameSource
+
+    df = spark.createDataFrame([({"a": "1"}, 1)], "m map<string,string>, x int")
+    with pytest.raises(ParameterError) as e:
+        run_bc(spark, source=FrameSource(df), code="def f(kv):\n    return kv\n", function="f", group_by="m",
+               expectations="")
+    assert (e.value.condition, e.value.params["param"], e.value.params["type"]) == (
+        "PARAM_INVALID", "group_by", "map<string,string>")

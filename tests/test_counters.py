@@ -43,5 +43,35 @@ def test_names_are_checked(spark):
         Counters(spark)
     assert e.value.message == ("[DCS101] Counters(); expected at least one counter name; found none. "
                                "Fix: e.g. Counters(spark, 'almost_every_time', 'once_in_a_blue_moon')")
-    with pytest.raises(ParameterError):
+    assert (e.value.condition, e.value.params["param"]) == ("PARAM_MISSING", "names")
+    with pytest.raises(ParameterError) as e:
         Counters(spark, "a", "a")
+    assert (e.value.condition, e.value.params["found"]) == ("PARAM_INVALID", ["'a'", "'a'"])
+
+
+def test_counting_in_tasks_and_by_observation_agree_with_the_accumulators(spark):
+    from dcs_engine.runtime.counters import count_in_tasks, observe_counts
+
+    df = spark.createDataFrame([(i, None if i % 7 else "e10s") for i in range(700)], "id int, exp string")
+
+    def process(row, counts):
+        counts.add("almost_every_time" if row["exp"] is not None else "once_in_a_blue_moon")
+
+    assert count_in_tasks(df.repartition(3), process, "almost_every_time", "once_in_a_blue_moon") == {
+        "almost_every_time": 100, "once_in_a_blue_moon": 600}
+    assert observe_counts(df, none="exp is null", e10s="exp like 'e10s%'") == {"none": 600, "e10s": 100}
+
+
+def test_counting_in_tasks_refuses_bad_names_and_names_the_unknown_counter(spark):
+    from dcs_engine.runtime.counters import count_in_tasks, observe_counts
+
+    df = spark.range(3)
+    with pytest.raises(ParameterError) as e:
+        count_in_tasks(df, lambda row, c: None, "a", "a")
+    assert (e.value.condition, e.value.params["param"]) == ("PARAM_INVALID", "names")
+    with pytest.raises(ParameterError) as e:
+        observe_counts(df)
+    assert (e.value.condition, e.value.params["param"]) == ("PARAM_MISSING", "conditions")
+    with pytest.raises(Exception) as e:
+        count_in_tasks(df, lambda row, c: c.add("c"), "a", "b")
+    assert "unknown counter 'c'; expected one of a, b" in str(e.value)

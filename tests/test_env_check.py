@@ -96,6 +96,8 @@ def test_function_failing_locally_is_refused_before_scaling_out(spark):
         run(spark, "scale_out", source={"kind": "demo", "rows": 200}, code=code, function="fragile", n=50)
     assert e.value.message.startswith("[DCS104] fragile on the local sample; expected the function to work on the "
                                       "small local sample; found AttributeError: 'NoneType' object has no attribute")
+    assert (e.value.condition, dict(e.value.params)) == (
+        "USER_CODE_FAILED", {"function": "fragile", "where": "local sample", "error": "AttributeError"})
 
 
 def test_flatmap_mode_and_dict_rows(spark):
@@ -103,3 +105,30 @@ def test_flatmap_mode_and_dict_rows(spark):
     res = run(spark, "scale_out", source={"kind": "demo", "rows": 100}, code=code, function="explode",
               n=7, mode="flatMap", row_type="dict")
     assert res.outcome == "same" and len(res.local) == 14
+
+
+def test_on_connect_only_python_itself_and_needed_modules_decide():
+    """A client and a server always differ in environment and packages; a minor Python version
+    (cloudpickle needs the same) and a needed module that does not import there are decisive."""
+    import copy
+
+    from dcs_engine.techniques.env_check import compare, make_probe
+
+    here = make_probe(("json",))(iter(()))
+    server = copy.deepcopy(here)
+    server.update(prefix="/opt/server-venv", executable="/opt/server-venv/bin/python", cwd="/srv")
+    name, version = next(iter(here["distributions"].items()))
+    server["distributions"][name] = version + ".post1"
+    server["distributions"]["only-on-the-server"] = "1.0"
+    same = compare(here, [server], [("json", "asked for")], kind="connect")
+    assert same.outcome == "same" and same.differences and not same.decisive
+    assert {d.topic for d in same.differences} >= {"Python environment", f"package {name}"}
+    assert compare(here, [server], [("json", "asked for")], kind="classic").outcome == "differences"
+    major, minor, *_ = here["python_version"].split(".")
+    older = dict(server, python_version=f"{major}.{int(minor) - 1}.0")
+    assert [d.topic for d in compare(here, [older], [], kind="connect").decisive] == ["Python version"]
+    patch = dict(server, python_version=f"{major}.{minor}.999")
+    assert compare(here, [patch], [], kind="connect").outcome == "same"
+    missing = dict(server, modules={"json": "ModuleNotFoundError: No module named 'json'"})
+    res = compare(here, [missing], [("json", "asked for")], kind="connect")
+    assert res.outcome == "differences" and res.missing[0].fix.startswith("install 'json' on the Spark Connect server")

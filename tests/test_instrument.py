@@ -178,13 +178,15 @@ def test_closures_lambdas_globals_and_hiding_decorators_are_refused():
         "[DCS104] instrumenting 'add_y'; expected a plain top-level def function; found "
         "make_closure.<locals>.add_y, defined inside another function or class (variables from outside: y). "
         "Fix: move it to the top level of its module (pass outside values as arguments or globals)")
+    assert (e.value.condition, dict(e.value.params)) == ("INSTRUMENT_REFUSED",
+                                                         {"function": "add_y", "reason": "nested"})
     with pytest.raises(UserCodeError) as e:
         instrument(lambda row: row)
-    assert "found a lambda" in e.value.message
+    assert "found a lambda" in e.value.message and e.value.params["reason"] == "lambda"
     code = "n = 0\ndef bump(x):\n    global n\n    n += 1\n    return x\n"
     with pytest.raises(UserCodeError) as e:
         instrument(from_code(code, "bump"))
-    assert "found 'global n' at line 3" in e.value.message
+    assert "found 'global n' at line 3" in e.value.message and e.value.params["reason"] == "global"
     code = "def hide(f):\n    def w(x):\n        return f(x)\n    return w\n\n@hide\ndef g(x):\n    return x\n"
     with pytest.raises(UserCodeError) as e:
         instrument(from_code(code, "g"))

@@ -73,7 +73,8 @@ def test_missing_path_names_it(spark, tmp_path):
     with pytest.raises(SourceError) as e:
         run_take(spark, source={"kind": "path", "path": missing, "format": "parquet"})
     assert e.value.message == (f"[DCS102] path '{missing}'; expected an existing file or directory; "
-                               "found nothing there. Fix: check the path (it is read by the Spark driver and executors)")
+                               "found nothing there. Fix: check the path "
+                               "(it is read by the Spark driver and executors)")
 
 
 def test_bad_where_and_column(spark):
@@ -96,7 +97,8 @@ def test_params_are_checked():
     tech = registry.get("take")
     with pytest.raises(ParameterError) as e:
         registry.coerce_params(tech, {"n": "ten"})
-    assert e.value.message == "[DCS101] parameter 'n'; expected a whole number; found 'ten'. Fix: enter a whole number for 'Rows to take'"
+    assert e.value.message == ("[DCS101] parameter 'n'; expected a whole number; found 'ten'. "
+                               "Fix: enter a whole number for 'Rows to take'")
     with pytest.raises(ParameterError) as e:
         registry.coerce_params(tech, {"n": 0})
     assert "at least 1" in e.value.message

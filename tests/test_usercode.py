@@ -2,7 +2,8 @@
 import pytest
 
 from dcs_engine.errors import ParameterError, UserCodeError
-from dcs_engine.inputs.usercode import PASTED, load, ship
+from dcs_engine.inputs.shipping import ship
+from dcs_engine.inputs.usercode import PASTED, load
 
 
 def test_pasted_function_keeps_its_source_lines():
@@ -22,7 +23,10 @@ def test_pasted_syntax_error_names_line_and_column():
     with pytest.raises(UserCodeError) as e:
         load(code="def f(row):\n    return row['a'] +\n", name="f")
     assert e.value.message == ("[DCS104] <pasted>, line 2, column 22; expected valid Python; found SyntaxError: "
-                               "invalid syntax in \"return row['a'] +\". Fix: correct line 2 of <pasted> and load it again")
+                               "invalid syntax in \"return row['a'] +\". "
+                               "Fix: correct line 2 of <pasted> and load it again")
+    assert (e.value.condition, dict(e.value.params)) == (
+        "USER_CODE_SYNTAX", {"file": PASTED, "line": 2, "column": 22, "error": "invalid syntax"})
 
 
 def test_pasted_code_that_fails_when_defined():
@@ -38,6 +42,8 @@ def test_unknown_function_name():
         load(code="def a(row):\n    pass\ndef b(row):\n    pass\n", name="c")
     assert e.value.message == ("[DCS104] function 'c' in <pasted>; expected a function defined there; "
                                "found functions a, b. Fix: check the function name")
+    assert (e.value.condition, dict(e.value.params)) == (
+        "USER_CODE_NO_FUNCTION", {"file": PASTED, "function": "c", "functions": ["a", "b"]})
 
 
 def test_file_reference(tmp_path):
@@ -66,6 +72,8 @@ def test_module_that_does_not_import(tmp_path):
     assert e.value.message == (f"[DCS104] importing {p}, line 2; expected a module whose imports are installed; "
                                "found ModuleNotFoundError: No module named 'not_a_real_module_dcs'. Fix: install "
                                "the missing package in the app's environment, or fix the import")
+    assert (e.value.condition, e.value.params["error"], e.value.params["module"]) == (
+        "USER_CODE_IMPORT", "ModuleNotFoundError", "not_a_real_module_dcs")
 
 
 def test_missing_file_and_bad_reference(tmp_path):
@@ -83,14 +91,18 @@ def test_missing_file_and_bad_reference(tmp_path):
 
 def test_ship_modes_without_spark(tmp_path):
     pasted = load(code="def f(row):\n    return 1\n")
-    assert ship(None, pasted, "auto") == "pasted code: shipped by value inside each task"
+    assert ship(None, pasted, "auto").text == "pasted code: shipped by value inside each task"
     p = tmp_path / "uc_ship_none.py"
     p.write_text("def f(row):\n    return 1\n")
-    assert ship(None, load(ref=f"{p}:f"), "none") == "module 'uc_ship_none' not shipped: executors import it on their own"
+    assert ship(None, load(ref=f"{p}:f"), "none").text == \
+        "module 'uc_ship_none' not shipped: executors import it on their own"
     installed = load(ref="json:dumps")
-    assert ship(None, installed, "auto") == "module 'json' is installed: executors import their own copy"
-    with pytest.raises(ParameterError):
+    assert ship(None, installed, "auto").text == "module 'json' is installed: executors import their own copy"
+    assert ship(None, installed, "auto").files == ()
+    with pytest.raises(ParameterError) as e:
         ship(None, pasted, "sometimes")
+    assert (e.value.condition, dict(e.value.params)) == (
+        "PARAM_NOT_A_CHOICE", {"param": "ship", "found": "sometimes", "choices": ["auto", "addpyfile", "none"]})
 
 
 def test_package_module_is_zipped_and_shipped(spark, tmp_path):
@@ -105,10 +117,12 @@ def test_package_module_is_zipped_and_shipped(spark, tmp_path):
     sys.path.insert(0, str(tmp_path))
     try:
         uf = load(ref="uc_pkg_a.sub.funcs:f")
-        text = ship(spark, uf, "addpyfile")
+        shipped = ship(spark, uf, "addpyfile")
+        text = shipped.text
     finally:
         sys.path.remove(str(tmp_path))
     assert text.startswith("module 'uc_pkg_a.sub.funcs' shipped with sc.addPyFile(") and text.endswith("uc_pkg_a.zip')")
     zpath = text.split("(", 1)[1].rstrip(")").strip("'")
+    assert shipped.files == (zpath,)
     assert sorted(zipfile.ZipFile(zpath).namelist()) == ["uc_pkg_a/__init__.py", "uc_pkg_a/sub/__init__.py",
                                                          "uc_pkg_a/sub/funcs.py"]

@@ -2,6 +2,8 @@
 import pandas as pd
 import streamlit as st
 
+from app_pages.results._worker_logs import render_logs
+
 
 def render(result) -> None:
     if result.outcome == "surprise":
@@ -9,7 +11,8 @@ def render(result) -> None:
     else:
         st.success(result.headline)
     st.caption(f"{result.source} · {result.calls:,} call(s) · uncaught exceptions in the function: "
-               f"{result.raised:,} · {result.elapsed_s:.1f} s")
+               f"{result.raised:,} · {result.elapsed_s:.1f} s on {result.kind} Spark")
+    render_logs(result.logs)
     if result.errors:
         st.warning("First uncaught errors: " + "; ".join(result.errors))
     if result.checks:

@@ -11,14 +11,15 @@ def render(result) -> None:
         st.info(f"Fix: {m.fix}")
     if result.modules:
         st.markdown("**Modules your function needs**")
-        st.dataframe(pd.DataFrame([{"module": m.module, "why": m.why, "driver": m.driver, "executors": m.executors}
-                                   for m in result.modules]), hide_index=True)
+        st.dataframe(pd.DataFrame([{"module": m.module, "why": m.why, result.here: m.driver,
+                                    "executors": m.executors} for m in result.modules]), hide_index=True)
     if result.differences:
         st.markdown("**Differences**")
-        st.dataframe(pd.DataFrame([{"what": d.topic, "driver": d.driver, "executors": d.executors,
-                                    "where": d.where} for d in result.differences]), hide_index=True)
-    with st.expander("Driver environment and sys.path"):
+        st.dataframe(pd.DataFrame([{"what": d.topic, result.here: d.driver, "executors": d.executors,
+                                    "where": d.where, "decisive": d.decisive} for d in result.differences]),
+                     hide_index=True)
+    with st.expander(f"{result.here.capitalize()} environment and sys.path"):
         st.json({k: result.driver.get(k) for k in ("python_version", "implementation", "executable", "prefix",
                                                    "system", "platform")})
-        st.markdown("Only on the driver: " + (", ".join(f"`{p}`" for p in result.path_only_driver) or "none"))
+        st.markdown(f"Only on the {result.here}: " + (", ".join(f"`{p}`" for p in result.path_only_driver) or "none"))
         st.markdown("Only on executors: " + (", ".join(f"`{p}`" for p in result.path_only_executors) or "none"))

@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from app_pages.results._worker_logs import render_logs
 from dcs_engine.results import cell
 
 
@@ -13,8 +14,9 @@ def render(result) -> None:
     c1.metric("Rows scanned", f"{result.scanned:,}")
     c2.metric("Rows that raised", f"{result.raised:,}")
     c3.metric("Unexpected return type", f"{result.returned_bad:,}")
-    st.caption(f"Rows as {result.row_type}, {result.engine} path, {result.elapsed_s:.2f} s. {result.shipped}."
-               + ("" if result.complete else f" Stopped after {result.problems:,} problems."))
+    st.caption(f"Rows as {result.row_type}, {result.engine} path on {result.kind} Spark, {result.elapsed_s:.2f} s. "
+               f"{result.shipped}." + ("" if result.complete else f" Stopped after {result.problems:,} problems."))
+    render_logs(result.logs)
     if not result.signatures:
         return
     st.dataframe(pd.DataFrame(

@@ -12,11 +12,11 @@ def render(result) -> None:
         for fix in result.triage.recovery:
             st.markdown(f"- {fix}")
     if result.mismatches:
-        st.dataframe(pd.DataFrame([{"#": m.index, "driver": m.local, "executors": m.distributed}
+        st.dataframe(pd.DataFrame([{"#": m.index, result.here: m.local, result.there: m.distributed}
                                    for m in result.mismatches]), hide_index=True)
     elif result.local:
         with st.expander(f"The {len(result.local)} result(s)"):
-            st.dataframe(pd.DataFrame({"driver": list(result.local),
-                                       "executors": list(result.distributed) or [""] * len(result.local)}),
+            st.dataframe(pd.DataFrame({result.here: list(result.local),
+                                       result.there: list(result.distributed) or [""] * len(result.local)}),
                          hide_index=True)
     st.info(f"Next: {result.next_step}")

@@ -5,11 +5,8 @@ Pasted code is compiled under a stable pseudo file name (``<pasted>``) in a
 module that is not registered in ``sys.modules``, so cloudpickle ships its
 function *by value* (code, helper functions and globals travel with the task).
 A file's function is pickled *by reference* (``module.func``): executors must
-import the module themselves.  :func:`ship` either ships the file with
-``sc.addPyFile`` (``mode='addpyfile'``, or ``'auto'`` for files outside the
-installed packages) or deliberately does not (``mode='none'``) -- on a real
-cluster that reproduces the framework-state trap (``ModuleNotFoundError`` on
-executors while the driver imports it fine).
+import the module themselves: :func:`dcs_engine.inputs.shipping.ship` sends it
+(or deliberately does not) through the run's context.
 
 Syntax and import errors become :class:`UserCodeError` messages naming the
 file and line and what to fix.
@@ -65,7 +62,9 @@ def _syntax_error(exc: SyntaxError, filename: str) -> UserCodeError:
     if exc.offset:
         where += f", column {exc.offset}"
     return UserCodeError(
-        where, expected="valid Python",
+        where, condition="USER_CODE_SYNTAX",
+        params={"file": filename, "line": exc.lineno, "column": exc.offset, "error": exc.msg},
+        expected="valid Python",
         found=f"{exc.__class__.__name__}: {exc.msg}" + (f" in {line!r}" if line else ""),
         fix=f"correct line {exc.lineno} of {filename} and load it again")
 
@@ -81,7 +80,8 @@ def _raising_line(exc: BaseException, filename: str) -> str:
 def from_code(code: str, name: str) -> UserFunction:
     """Compile pasted ``code`` and return its function ``name``."""
     if not (code or "").strip():
-        raise UserCodeError("pasted code", expected="a Python function definition", found="nothing",
+        raise UserCodeError("pasted code", condition="USER_CODE_NO_FUNCTION", params={"file": PASTED, "found": ""},
+                            expected="a Python function definition", found="nothing",
                             fix="paste the function that crashed, e.g. def f(row): ...")
     try:
         compiled = compile(code, PASTED, "exec")
@@ -94,7 +94,9 @@ def from_code(code: str, name: str) -> UserFunction:
     try:
         exec(compiled, module.__dict__)
     except Exception as exc:
-        raise UserCodeError(f"pasted code{_raising_line(exc, PASTED)}", expected="code that runs when defined",
+        raise UserCodeError(f"pasted code{_raising_line(exc, PASTED)}", condition="USER_CODE_IMPORT",
+                            params={"file": PASTED, "error": exc.__class__.__name__},
+                            expected="code that runs when defined",
                             found=f"{exc.__class__.__name__}: {exc}",
                             fix="remove top-level statements that fail, or install the missing module") from None
     return _pick(module.__dict__, name, code, PASTED, None, None)
@@ -108,12 +110,16 @@ def _pick(namespace: dict, name: str, source: str, filename: str, module: str | 
         if len(funcs) == 1:
             name = funcs[0]
         else:
-            raise UserCodeError("function name", expected="the name of one function",
+            raise UserCodeError("function name", condition="USER_CODE_NO_FUNCTION",
+                                params={"file": filename, "function": "", "functions": funcs},
+                                expected="the name of one function",
                                 found="one of " + ", ".join(funcs) if funcs else "no function",
                                 fix="say which function to run")
     func = namespace.get(name)
     if not callable(func):
-        raise UserCodeError(f"function '{name}' in {filename}", expected="a function defined there",
+        raise UserCodeError(f"function '{name}' in {filename}", condition="USER_CODE_NO_FUNCTION",
+                            params={"file": filename, "function": name, "functions": funcs},
+                            expected="a function defined there",
                             found=("functions " + ", ".join(funcs)) if funcs else "no functions",
                             fix="check the function name")
     return UserFunction(func, name, source, filename, module, module_path)
@@ -123,13 +129,16 @@ def from_reference(ref: str) -> UserFunction:
     """Load ``path/to/file.py:func`` or ``package.module:func``."""
     ref = (ref or "").strip()
     if ":" not in ref:
-        raise UserCodeError("function reference", expected="path/to/file.py:function or module:function",
+        raise UserCodeError("function reference", condition="USER_CODE_NO_FUNCTION", params={"ref": ref},
+                            expected="path/to/file.py:function or module:function",
                             found=repr(ref), fix="add ':' and the function name")
     target, name = ref.rsplit(":", 1)
     if target.endswith(".py") or os.sep in target:
         path = Path(target).expanduser().resolve()
         if not path.exists():
-            raise UserCodeError(f"file {target!r}", expected="an existing Python file", found="no such file",
+            raise UserCodeError(f"file {target!r}", condition="USER_CODE_IMPORT",
+                                params={"file": target, "error": "FileNotFoundError"},
+                                expected="an existing Python file", found="no such file",
                                 fix="check the path (relative paths start at the app's working directory)")
         source = path.read_text(encoding="utf-8")
         try:
@@ -141,7 +150,9 @@ def from_reference(ref: str) -> UserFunction:
         if parent not in sys.path:
             sys.path.insert(0, parent)
         if mod_name in sys.modules and getattr(sys.modules[mod_name], "__file__", None) not in (None, str(path)):
-            raise UserCodeError(f"file {target!r}", expected="a module name not already in use",
+            raise UserCodeError(f"file {target!r}", condition="USER_CODE_IMPORT",
+                                params={"file": target, "error": "module name in use", "module": mod_name},
+                                expected="a module name not already in use",
                                 found=f"module '{mod_name}' is already loaded from "
                                       f"{sys.modules[mod_name].__file__}",
                                 fix="rename your file so it does not shadow another module")
@@ -164,11 +175,15 @@ def _import(mod_name: str, shown: str):
     except SyntaxError as exc:
         raise _syntax_error(exc, exc.filename or shown) from None
     except ImportError as exc:
-        raise UserCodeError(f"importing {shown}{_raising_line(exc, shown)}", expected="a module whose imports are installed",
+        raise UserCodeError(f"importing {shown}{_raising_line(exc, shown)}", condition="USER_CODE_IMPORT",
+                            params={"file": shown, "error": exc.__class__.__name__, "module": exc.name or ""},
+                            expected="a module whose imports are installed",
                             found=f"{exc.__class__.__name__}: {exc}",
                             fix="install the missing package in the app's environment, or fix the import") from None
     except Exception as exc:
-        raise UserCodeError(f"importing {shown}{_raising_line(exc, shown)}", expected="a module that imports cleanly",
+        raise UserCodeError(f"importing {shown}{_raising_line(exc, shown)}", condition="USER_CODE_IMPORT",
+                            params={"file": shown, "error": exc.__class__.__name__},
+                            expected="a module that imports cleanly",
                             found=f"{exc.__class__.__name__}: {exc}",
                             fix="fix the top-level code of the module") from None
 
@@ -189,10 +204,14 @@ def from_callable(func) -> UserFunction:
                             fix="pass the function itself, e.g. dcs.naughty_rows(df, my_function)")
     code = getattr(func, "__code__", None)
     filename = code.co_filename if code is not None else "<callable>"
-    try:
-        source = inspect.getsource(inspect.getmodule(func) or func)
-    except (OSError, TypeError):
-        source = ""
+    # the text of the function's own file or cell: linecache has both (Jupyter/IPython registers each
+    # cell there); the module's text only where that is missing (the module may be another file)
+    source = "".join(linecache.getlines(filename)) if code is not None else ""
+    if not source:
+        try:
+            source = inspect.getsource(inspect.getmodule(func) or func)
+        except (OSError, TypeError):
+            source = ""
     mod = getattr(func, "__module__", None)
     module = mod if mod and mod != "__main__" and filename.endswith(".py") and mod in sys.modules else None
     return UserFunction(func, getattr(func, "__name__", "function"), source, filename, module,
@@ -207,70 +226,6 @@ def load(code="", name: str = "", ref: str = "") -> UserFunction:
         return from_code(code, name)
     if (ref or "").strip():
         return from_reference(ref)
-    raise UserCodeError("your function", expected="pasted code or a reference path/to/file.py:function",
+    raise UserCodeError("your function", condition="USER_CODE_NO_FUNCTION", params={"found": ""},
+                        expected="pasted code or a reference path/to/file.py:function",
                         found="neither", fix="paste the function or name its file")
-
-
-SHIP_MODES = ("auto", "addpyfile", "none")
-
-
-def _installed(path: str) -> bool:
-    """Is ``path`` part of the installed packages or the standard library?"""
-    import sysconfig
-
-    parts = Path(path).parts
-    if "site-packages" in parts or "dist-packages" in parts:
-        return True
-    stdlib = sysconfig.get_paths().get("stdlib")
-    return bool(stdlib) and str(Path(path).resolve()).startswith(str(Path(stdlib).resolve()) + os.sep)
-
-
-def _shippable_file(uf: UserFunction) -> str:
-    """The file to give ``addPyFile``: the module file, or a zip of its top package."""
-    module = uf.module or ""
-    if "." not in module:
-        return uf.module_path
-    import tempfile
-    import zipfile
-
-    parts = module.split(".")
-    top = parts[0]
-    path = Path(uf.module_path).resolve()
-    depth = len(parts) - (1 if path.name == "__init__.py" else 2)
-    pkg_dir = path.parents[depth]
-    out = Path(tempfile.mkdtemp(prefix="dcs-ship-")) / f"{top}.zip"
-    with zipfile.ZipFile(out, "w") as zf:
-        for f in pkg_dir.rglob("*.py"):
-            zf.write(f, str(Path(top) / f.relative_to(pkg_dir)))
-    return str(out)
-
-
-def ship(spark, uf: UserFunction, mode: str = "auto") -> str:
-    """Make ``uf`` callable on executors; return one line saying how.
-
-    ``auto``: pasted code goes by value, a file outside the installed packages
-    goes with ``addPyFile``, an installed module is left to the executors'
-    own installation.  ``addpyfile``: ship the file whatever it is.  ``none``:
-    ship nothing (executors must already be able to import the module).
-    """
-    if mode not in SHIP_MODES:
-        from dcs_engine.errors import ParameterError
-
-        raise ParameterError("ship mode", expected="one of " + ", ".join(SHIP_MODES), found=repr(mode),
-                             fix="choose auto, addpyfile or none")
-    if uf.pasted or not uf.module_path:
-        return "pasted code: shipped by value inside each task"
-    if mode == "none":
-        return f"module '{uf.module}' not shipped: executors import it on their own"
-    if mode == "auto" and _installed(uf.module_path):
-        return f"module '{uf.module}' is installed: executors import their own copy"
-    target = _shippable_file(uf)
-    try:
-        sc = spark.sparkContext
-    except Exception:  # Spark Connect has no SparkContext
-        sc = None
-    if sc is not None:
-        sc.addPyFile(target)
-        return f"module '{uf.module}' shipped with sc.addPyFile({target!r})"
-    spark.addArtifacts(target, pyfile=True)
-    return f"module '{uf.module}' shipped with spark.addArtifacts({target!r}, pyfile=True)"

@@ -25,15 +25,27 @@ def user_code_given(params) -> bool:
     return callable(code) or bool((code or "").strip()) or bool((params.ref or "").strip())
 
 
-def load_job(params) -> UserFunction:
-    """The user's function named by a technique's ``code``/``function``/``ref`` parameters."""
-    return load(code=params.code or "", name=params.function or "", ref=params.ref or "")
+def load_job(params, ctx=None, ship: str = "auto") -> UserFunction:
+    """The user's function named by a technique's ``code``/``function``/``ref`` parameters.
+
+    With the run's ``ctx``, its module is shipped to the executors too (:func:`shipping.ship`,
+    mode ``ship``): the UDFs a job defines in its own module are unpickled there by reference."""
+    fn = load(code=params.code or "", name=params.function or "", ref=params.ref or "")
+    if ctx is not None:
+        from dcs_engine.inputs.shipping import ship as ship_code
+
+        ship_code(ctx, fn, ship)
+    return fn
 
 
 def physical_plan(df) -> str:
+    """The physical plan's text ('' if this DataFrame cannot say: the plan is shown, never decided on)."""
     try:
-        return str(df._jdf.queryExecution().executedPlan().toString())
-    except Exception:
+        if hasattr(df, "_jdf"):
+            return str(df._jdf.queryExecution().executedPlan().toString())
+        text = df._explain_string(mode="simple")   # Spark Connect: the server explains it
+        return text.split("== Physical Plan ==", 1)[-1].strip()
+    except Exception:  # noqa: BLE001 - a plan is display only
         return ""
 
 
@@ -46,7 +58,9 @@ def run_job(fn: UserFunction, df) -> JobOutput:
             raise  # an action inside the function failed on the executors: the caller triages it
         from dcs_engine.triage import innermost_message
 
-        raise UserCodeError(f"your function '{fn.name}'", expected="a function that takes a DataFrame",
+        raise UserCodeError(f"your function '{fn.name}'", condition="USER_CODE_FAILED",
+                            params={"function": fn.name, "error": exc.__class__.__name__},
+                            expected="a function that takes a DataFrame",
                             found=innermost_message(exc),
                             fix="run it on a small DataFrame first and fix the error") from exc
     if hasattr(out, "_jdf") or out.__class__.__name__ == "DataFrame":

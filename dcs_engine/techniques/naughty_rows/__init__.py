@@ -31,17 +31,17 @@ is computed).
 """
 from __future__ import annotations
 
-import operator
 import time
 from dataclasses import dataclass, field
 
 from dcs_engine.contract import Param, Technique
-from dcs_engine.errors import ParameterError, SparkJobError, UserCodeError
+from dcs_engine.errors import UserCodeError
 from dcs_engine.results import Reportable, cell, md_table
+from dcs_engine.runtime import worker_logs
+from dcs_engine.runtime.worker_logs import WorkerLogs
 from dcs_engine.techniques._common import SOURCE, user_function
-from dcs_engine.techniques.naughty_rows import rowcall
-
-ENGINES = ("auto", "arrow", "rdd")
+from dcs_engine.techniques.naughty_rows import rowcall, scanning
+from dcs_engine.techniques.naughty_rows.scanning import ENGINES
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ class NaughtyReport(Reportable):
     elapsed_s: float
     outcome: str
     notes: tuple[str, ...] = field(default=())
+    kind: str = "classic"                 # the session's kind: "classic" or "connect"
+    logs: WorkerLogs = worker_logs.NONE   # what the function printed or logged on the executors
 
     @property
     def problems(self) -> int:
@@ -109,7 +111,9 @@ class NaughtyReport(Reportable):
     def to_markdown(self) -> str:
         out = [self.headline, ""]
         out += [f"- {n}" for n in self.notes]
-        out.append(f"- rows as `{self.row_type}`, {self.engine} path, {self.elapsed_s:.2f} s; {self.shipped}")
+        out.append(f"- rows as `{self.row_type}`, {self.engine} path on {self.kind} Spark, {self.elapsed_s:.2f} s; "
+                   f"{self.shipped}")
+        out += self.logs.markdown_lines()
         if not self.signatures:
             return "\n".join(out)
         out += ["", md_table(["rows", "signature", "where", "code line"],
@@ -120,17 +124,8 @@ class NaughtyReport(Reportable):
         return "\n".join(out)
 
 
-def _expected(expected_type: str):
-    key = (expected_type or "").strip().lower()
-    if key not in rowcall.EXPECTED_TYPES:
-        raise ParameterError("expected return type", expected="one of " + ", ".join(
-            repr(k) for k in rowcall.EXPECTED_TYPES), found=repr(expected_type),
-            fix="name a Python type such as bool or float, or leave it empty to accept anything")
-    return rowcall.EXPECTED_TYPES[key]
-
-
 def _user_meta(func):
-    """(callable, name, user file names, line lookup) for a UserFunction or a plain callable."""
+    """(callable, name, user file names, line lookup, main file) for a UserFunction or a plain callable."""
     from dcs_engine.inputs.usercode import UserFunction
 
     if isinstance(func, UserFunction):
@@ -138,42 +133,6 @@ def _user_meta(func):
     code = getattr(func, "__code__", None)
     files = (code.co_filename,) if code is not None else ()
     return func, getattr(func, "__name__", repr(func)), files, (lambda n: ""), (files[0] if files else "")
-
-
-def _tallies(spark, df, func, names, row_type, opts, engine, max_problems, k):
-    """Run the scan; yield one Tally per task, in partition order."""
-    if engine == "arrow":
-        out = df.mapInArrow(rowcall.arrow_task(func, names, row_type, opts), "tally binary")
-        blobs_rdd = None
-        if max_problems:
-            try:
-                blobs_rdd = out.rdd.map(operator.itemgetter(0))
-            except Exception:  # Spark Connect: no RDDs, no early stop
-                blobs_rdd = None
-        if blobs_rdd is None:
-            for r in out.collect():
-                yield rowcall.load_tally(r[0])
-            return
-    else:
-        blobs_rdd = df.rdd.mapPartitions(rowcall.rdd_task(func, names, row_type, opts))
-    if not max_problems:
-        for blob in blobs_rdd.collect():
-            yield rowcall.load_tally(blob)
-        return
-    sc = blobs_rdd.context
-    total, done, step, problems = blobs_rdd.getNumPartitions(), 0, 1, 0
-    while done < total and problems < max_problems:
-        parts = list(range(done, min(total, done + step)))
-        for blob in sc.runJob(blobs_rdd, list, parts):
-            tally = rowcall.load_tally(blob)
-            problems += tally.problems
-            yield tally
-        done += len(parts)
-        step *= 4
-    if done < total:
-        stopped = rowcall.Tally()
-        stopped.stopped = True
-        yield stopped
 
 
 def _missing_column(sig: Signature, columns) -> str | None:
@@ -187,7 +146,7 @@ def _missing_column(sig: Signature, columns) -> str | None:
 
 def find_naughty_rows(df, func, *, row_type: str = "row", max_problems: int = 0, examples: int = 5,
                       expected_type: str = "", engine: str = "auto", arguments=(), source: str = "DataFrame",
-                      shipped: str = "") -> NaughtyReport:
+                      shipped: str = "", ctx=None, logs: bool = True) -> NaughtyReport:
     """Run ``func`` on every row of ``df``; return the rows' problems grouped by signature.
 
     ``func`` is a callable or a :class:`dcs_engine.inputs.usercode.UserFunction`.
@@ -195,39 +154,48 @@ def find_naughty_rows(df, func, *, row_type: str = "row", max_problems: int = 0,
     column names to call ``func(*values)`` with, as Spark calls a UDF.
     ``max_problems``: stop once that many problems are found (0 scans all).
     ``expected_type``: e.g. ``'bool'``; other return values count as problems.
+    ``logs``: show what ``func`` printed or logged on the executors (Spark 4.1+ worker logs).
     """
-    if row_type not in rowcall.ROW_TYPES:
-        raise ParameterError("row type", expected="row or dict", found=repr(row_type),
-                             fix="choose row (pyspark.sql.Row) or dict")
-    if engine not in ENGINES:
-        raise ParameterError("engine", expected="one of " + ", ".join(ENGINES), found=repr(engine),
-                             fix="choose auto, arrow or rdd")
-    if max_problems < 0 or examples < 0:
-        raise ParameterError("max problems / examples", expected="0 or more", found=f"{max_problems} / {examples}",
-                             fix="use 0 to scan every row; examples is how many rows to keep per signature")
-    expected = _expected(expected_type)
+    from dcs_engine.runtime.context import context_for
+
+    scanning.check_choices(row_type, engine, max_problems, examples)
+    expected = scanning.expected_types(expected_type)
     call, name, user_files, line_of, main_file = _user_meta(func)
     columns = tuple(df.columns)
     arguments = tuple(a.strip() for a in (arguments or ()) if a and a.strip())
-    missing = [a for a in arguments if a not in columns]
-    if missing:
-        raise ParameterError(f"UDF argument {missing[0]!r}", expected="one of " + ", ".join(columns),
-                             found=repr(missing[0]), fix="name columns of the source as the UDF's arguments")
     if arguments:
-        call = rowcall.udf_call(call, [columns.index(a) for a in arguments])
-    if engine == "auto":
-        engine = "arrow" if rowcall.arrow_friendly(df.schema) else "rdd"
+        call = rowcall.udf_call(call, scanning.argument_indexes(arguments, columns))
+    ctx = ctx if ctx is not None else context_for(df.sparkSession)
+    engine = scanning.choose_engine(ctx, engine, df.schema)
     opts = dict(max_problems=max_problems, k=examples, expected=expected, user_files=user_files)
-    rowcall.register_by_value()
+    scanning.ship_engine(ctx)
     start = time.perf_counter()
     merged = rowcall.Tally()
     try:
-        for tally in _tallies(df.sparkSession, df, call, columns, row_type if not arguments else "tuple",
-                              opts, engine, max_problems, examples):
-            merged.merge(tally, examples)
+        with worker_logs.capture(ctx.spark, logs) as window:
+            for tally in scanning.tallies(ctx, df, call, "tuple" if arguments else row_type, engine, opts):
+                merged.merge(tally, examples)
+            printed = window.read(merged.printed)
     except Exception as exc:
-        raise _job_error(exc, name, main_file) from exc
+        from dcs_engine.inputs.shipping import missing_module_error
+
+        raise (missing_module_error(exc, func, f"scanning rows with '{name}'") or exc) from exc
     elapsed = time.perf_counter() - start
+    sigs = _signatures(merged, user_files, line_of)
+    notes = _verdict_notes(merged, sigs, columns, name)
+    if max_problems and not ctx.has("rdd"):
+        notes.append(f"Spark Connect runs no partial jobs: every partition was read, each task stopping at "
+                     f"{max_problems:,} problems")
+    return NaughtyReport(
+        source=source, function=name, columns=columns, scanned=merged.scanned, raised=merged.raised,
+        returned_bad=merged.returned_bad, signatures=tuple(sigs), complete=not merged.stopped,
+        max_problems=max_problems, expected_type=expected_type or "any", row_type=row_type,
+        engine=engine, shipped=shipped or "function pickled by the caller's session", elapsed_s=elapsed,
+        outcome="problems_found" if merged.problems else "no_problems", notes=tuple(notes), kind=ctx.kind,
+        logs=printed)
+
+
+def _signatures(merged, user_files, line_of) -> list[Signature]:
     sigs = []
     for (kind, etype, msg, filename, lineno), (count, ex, first, line) in merged.signatures.items():
         if not line and filename in user_files:
@@ -235,58 +203,40 @@ def find_naughty_rows(df, func, *, row_type: str = "row", max_problems: int = 0,
         sigs.append(Signature(kind, etype, msg, first, filename, lineno, line, count,
                               tuple(tuple(v) for v in ex)))
     sigs.sort(key=lambda s: (-s.count, s.title))
+    return sigs
+
+
+def _verdict_notes(merged, sigs, columns, name) -> list[str]:
+    """Notes on the verdict; a column the function reads on every row but the data lacks is refused."""
     notes = []
     for s in sigs:
         col = _missing_column(s, columns)
         if col and s.count == merged.scanned:
             raise UserCodeError(
-                f"your function '{name}' reads column {col!r}", expected="one of " + ", ".join(columns),
+                f"your function '{name}' reads column {col!r}", condition="USER_CODE_MISSING_COLUMN",
+                params={"function": name, "column": col, "available": list(columns), "error": s.exc_type,
+                        "where": s.where},
+                expected="one of " + ", ".join(columns),
                 found=f"no such column ({s.exc_type} on every row, {s.where}: {s.line})",
                 fix="use a column name from the list, or point the source at data that has it")
         if s.count == merged.scanned and s.kind == "raised" and not merged.stopped:
             notes.append(f"every row raised {s.exc_type} at {s.where or 'an unknown line'}: "
                          "a bug in the code rather than in the data")
-    return NaughtyReport(
-        source=source, function=name, columns=columns, scanned=merged.scanned, raised=merged.raised,
-        returned_bad=merged.returned_bad, signatures=tuple(sigs), complete=not merged.stopped,
-        max_problems=max_problems, expected_type=expected_type or "any", row_type=row_type,
-        engine=engine, shipped=shipped or "function pickled by the caller's session", elapsed_s=elapsed,
-        outcome="problems_found" if merged.problems else "no_problems", notes=tuple(notes))
-
-
-def _job_error(exc: BaseException, name: str, filename: str) -> Exception:
-    from dcs_engine.errors import DcsError
-    from dcs_engine.triage import innermost_message, triage_exception
-
-    if isinstance(exc, DcsError):
-        return exc
-    text = innermost_message(exc)
-    fix = "read the innermost error; the scan itself catches every exception your function raises on a row"
-    if "ModuleNotFoundError" in text or "No module named" in text:
-        fix = (f"executors cannot import the module of '{name}' ({filename}): ship it (ship mode auto or "
-               "addpyfile), or install it on every executor")
-    try:
-        report = triage_exception(exc)
-    except Exception:
-        report = None
-    return SparkJobError(f"scanning rows with '{name}'", triage=report, cause=exc,
-                         expected="a job that runs your function on every row", found=text, fix=fix)
+    return notes
 
 
 def run(ctx, params) -> NaughtyReport:
-    from dcs_engine.inputs.sources import load
+    from dcs_engine.inputs.shipping import ship
     from dcs_engine.inputs.usercode import load as load_user
-    from dcs_engine.inputs.usercode import ship
+    from dcs_engine.registry import bind
 
-    spark = ctx.spark
     uf = load_user(code=params.code, name=params.function, ref=params.ref)
-    spec = params.source
-    df = load(spark, spec)
-    shipped = ship(spark, uf, params.ship)
-    args = tuple(a.strip() for a in (params.arguments or "").split(",") if a.strip())
+    df = bind(ctx, params)
+    shipped = ship(ctx, uf, params.ship).text
     return find_naughty_rows(df, uf, row_type=params.row_type, max_problems=params.max_problems,
                              examples=params.examples, expected_type=params.expected_type,
-                             engine=params.engine, arguments=args, source=spec.describe(), shipped=shipped)
+                             engine=params.engine, arguments=params.arguments, source=params.source.describe(),
+                             shipped=shipped, ctx=ctx, logs=params.worker_logs)
 
 
 EXAMPLE_CODE = ("def is_e10s_experiment(row):\n"
@@ -297,13 +247,24 @@ TECHNIQUE = Technique(
     title='Filter for naughty rows (only bring me problems)',
     summary=('Run your row-level function on every row, keep only the rows that raise, and group them by '
              'exception signature. One bad row in a billion becomes a handful you can look at.'),
-    snippet="def is_this_row_naughty(row):\n    try:\n        row['active_experiment_id'].startswith('e10s')   # your code here\n    except Exception:\n        return True\n    return False\n\nproblems = df.rdd.filter(is_this_row_naughty).take(10)\nfor row in problems:\n    print(row)\n",
+    snippet=('def is_this_row_naughty(row):\n'
+             '    try:\n'
+             "        row['active_experiment_id'].startswith('e10s')   # your code here\n"
+             '    except Exception:\n'
+             '        return True\n'
+             '    return False\n'
+             '\n'
+             'problems = df.rdd.filter(is_this_row_naughty).take(10)\n'
+             'for row in problems:\n'
+             '    print(row)\n'),
     params=(
         SOURCE,
-        *user_function(EXAMPLE_CODE, "Your function (pasted)", code_help="A function of one row, e.g. the body of your map/filter/UDF. Leave empty to use a file."),
+        *user_function(EXAMPLE_CODE, "Your function (pasted)",
+                       code_help="A function of one row, e.g. the body of your map/filter/UDF. "
+                                 "Leave empty to use a file."),
         Param("row_type", "choice", default="row", choices=rowcall.ROW_TYPES, label="Rows arrive as",
               help="row: a pyspark.sql.Row (as in df.rdd.filter); dict: a plain dict"),
-        Param("arguments", "str", default="", label="UDF arguments",
+        Param("arguments", "columns", default="", label="UDF arguments",
               help="Comma-separated columns to call the function with, as Spark calls a UDF "
                    "(empty: call it with the whole row)"),
         Param("max_problems", "int", default=0, min=0, label="Stop after N problems",
@@ -312,9 +273,14 @@ TECHNIQUE = Technique(
         Param("expected_type", "str", default="", label="Expected return type",
               help="e.g. bool or float: other return values are problems too; empty accepts anything"),
         Param("ship", "choice", default="auto", choices=("auto", "addpyfile", "none"), label="Ship a file's module",
-              help="auto/addpyfile: sc.addPyFile the module; none: executors must import it themselves"),
+              help="auto/addpyfile: send the module to the executors (sc.addPyFile, or spark.addArtifacts on "
+                   "Spark Connect); none: executors must import it themselves"),
         Param("engine", "choice", default="auto", choices=ENGINES, label="Row path",
-              help="arrow: mapInArrow batches (fast); rdd: df.rdd rows; auto: arrow for flat schemas"),
+              help="arrow: mapInArrow batches (fast, classic and Connect); rdd: df.rdd rows (classic only); "
+                   "auto: arrow, except nested schemas on classic Spark"),
+        Param("worker_logs", "bool", default=True, label="Show what the function prints on executors",
+              help="Spark 4.1+: turns on Python worker logs for the run and shows the lines your function "
+                   "printed or logged"),
     ),
     outcomes=('problems_found', 'no_problems'),
     run=run,

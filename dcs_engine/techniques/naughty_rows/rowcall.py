@@ -1,24 +1,19 @@
-"""How rows reach the user's function on executors, and what comes back.
+"""The scan that runs on executors: call the user's function on each row, tally what goes wrong.
 
-Two ways to feed rows:
+Rows reach a task two ways (both yield ``(values, row)`` pairs):
 
-- ``arrow`` (default when the schema is flat): ``df.mapInArrow`` hands each
-  task Arrow record batches; every column is turned into a Python list once
-  and the rows are assembled from those lists.  No pickled ``Row`` per row,
-  which is what makes ``df.rdd.filter(f)`` slow.
-- ``rdd``: ``df.rdd.mapPartitions`` -- the same path as the talk's
-  ``df.rdd.filter(is_this_row_naughty)``; used for nested schemas (structs,
-  arrays, maps), where Arrow would give dicts and lists instead of ``Row``.
+- Arrow: ``mapInArrow`` hands each task record batches, turned into the Python values Spark gives
+  a row function by :func:`dcs_engine.runtime.tasks.arrow_rows` (``Row`` objects, or dicts).  No
+  pickled ``Row`` per row, which is what makes ``df.rdd.filter(f)`` slow.  Works on classic Spark
+  and on Spark Connect.
+- RDD (classic only): ``df.rdd.mapPartitions`` -- the talk's ``df.rdd.filter(is_this_row_naughty)``
+  path, kept for nested schemas on classic, where its ``Row`` objects are Spark's own.
 
-Each row is a ``pyspark.sql.Row`` (``row['field']`` and ``row.field`` both
-work, as in ``df.rdd.filter(lambda row: ...)``) or a plain ``dict``.
-
-A task scans its rows with :func:`scan` and returns ONE small pickled
-:class:`Tally`: counts and the first ``k`` example rows per exception
-signature.  The driver merges the tallies; bad rows are never collected in
-bulk.  This module imports nothing from the rest of ``dcs_engine`` and is
-pickled by value (:func:`register_by_value`), so executors that have never
-heard of dcs-doctor can run it.
+A task scans its rows with :func:`scan` and returns ONE small :class:`Tally`: counts and the first
+``k`` example rows per exception signature, and how many lines the function printed or logged.
+The driver merges the tallies; bad rows are never collected in bulk.  This module imports only
+:mod:`dcs_engine.runtime.tasks` from the engine, and both are pickled by value, so executors that
+have never heard of dcs-doctor can run them.
 """
 from __future__ import annotations
 
@@ -26,6 +21,8 @@ import os
 import pickle
 import re
 import traceback
+
+from dcs_engine.runtime.tasks import OutputCounter, arrow_rows
 
 ROW_TYPES = ("row", "dict")
 
@@ -38,62 +35,66 @@ EXPECTED_TYPES = {
 }
 
 
-def load_tally(blob: bytes) -> Tally:
-    """A task's Tally back on the driver (tasks send plain tuples, not classes)."""
+def load_tally(state) -> Tally:
+    """A task's Tally back on the driver (tasks send plain tuples, or their pickled bytes)."""
     tally = Tally()
-    tally.__setstate__(pickle.loads(blob))
+    tally.__setstate__(pickle.loads(state) if isinstance(state, (bytes, bytearray)) else state)
     return tally
 
 
-def register_by_value() -> None:
-    """Ship this module's functions by value in every task."""
-    import sys
-
-    from pyspark import cloudpickle
-
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
-
-
 # -- message normalisation ----------------------------------------------------
-_KEEP_BEFORE = re.compile(r"(attribute|module|name|type|not|argument|keyword argument|function|method)\s+$")
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+# A quoted token is *code* (kept) when the message's phrasing says so: it names a type, an
+# attribute, a module, a variable, an argument or an operator ("'NoneType' object has no
+# attribute 'x'", "unsupported operand type(s) for /: 'NoneType' and 'int'", "not 'str'",
+# "No module named 'x'"), or it continues a list of such tokens ("'a' and 'b'").  Every other
+# quoted token is a *value* from the data (``<str>``), as are numbers (``<num>``) and hex ids /
+# UUIDs (``<hex>``) outside quotes.  A message that is one quoted name (a ``KeyError``) is kept.
+_QUOTED = re.compile(r"""(?<![\w'"])(['"])((?:\\.|(?!\1).)*?)\1(?![\w'"])""")
+_ROLE = re.compile(r"(?<!\w)(?:(?:types?|type\(s\)|arguments?)(?:\s+for\s+[^'\"]{1,20}?)?\s*:?"
+                   r"|instances? of|attribute|module|name|named|variable|function|method|descriptor|class"
+                   r"|object|not|operand|keyword argument)\s*$")
+_FOLLOWED = re.compile(r"\s+(?:object|objects|not supported)\b")
+_JOINED = re.compile(r"^\s*(?:,|,?\s*and|,?\s*or)\s*$")
+_CODE_TOKEN = re.compile(r"^(?:[A-Za-z_][\w.]*|[-+*/%@<>=!&|^~]{1,3}|in|not in|is|is not)$")
 _HEX = re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-fA-F-]*\d)(?=[0-9a-fA-F-]*[a-fA-F])[0-9a-fA-F-]{8,}\b")
 _NUM = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.])")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z_0-9.]*$")
 
 
+def _values_out(text: str) -> str:
+    return _NUM.sub("<num>", _HEX.sub("<hex>", text))
+
+
 def normalize_message(text: str) -> str:
-    """Replace the values in an exception message by placeholders.
+    """The message with the data's values replaced by placeholders and the code's names kept.
 
-    Quoted strings become ``<str>``, hex ids ``<hex>``, numbers ``<num>``.
-    Quoted Python names are kept where they name a type, attribute or
-    function (``'NoneType' object has no attribute 'startswith'`` stays as
-    it is), and so is a message that is one quoted name (a ``KeyError``).
-    """
+    Same failure on other data gives the same text; another type, attribute or module gives
+    another text (see the rule above)."""
     text = str(text)
-    if _QUOTED.fullmatch(text.strip()) and _IDENT.match(text.strip()[1:-1]):
-        return text.strip()
-
-    def quoted(m):
-        inner = m.group()[1:-1]
-        before = text[:m.start()]
-        after = text[m.end():]
-        if _IDENT.match(inner) and (_KEEP_BEFORE.search(before) or after.startswith(" object")):
-            return m.group()
-        return "<str>"
-
-    out = _QUOTED.sub(quoted, text)
-    out = _HEX.sub("<hex>", out)
-    return _NUM.sub("<num>", out)
+    stripped = text.strip()
+    whole = _QUOTED.fullmatch(stripped)
+    if whole and _IDENT.match(whole.group(2)):
+        return stripped
+    out, pos, kept_last = [], 0, False
+    for m in _QUOTED.finditer(text):
+        before = text[pos:m.start()]
+        code = bool(_CODE_TOKEN.match(m.group(2))) and (
+            bool(_ROLE.search(text[:m.start()])) or bool(_FOLLOWED.match(text, m.end()))
+            or (kept_last and bool(_JOINED.match(before))))
+        out += [_values_out(before), m.group() if code else "<str>"]
+        pos, kept_last = m.end(), code
+    out.append(_values_out(text[pos:]))
+    return "".join(out)
 
 
 # -- one task's tally ---------------------------------------------------------
 class Tally:
     """What one task (or the merge of several) found."""
 
-    __slots__ = ("scanned", "raised", "returned_bad", "signatures", "stopped")
+    __slots__ = ("scanned", "raised", "returned_bad", "signatures", "stopped", "printed")
 
     def __init__(self):
+        self.printed = 0          # lines the function wrote to stdout/stderr or logged
         self.scanned = 0
         self.raised = 0
         self.returned_bad = 0
@@ -118,6 +119,7 @@ class Tally:
         self.scanned += other.scanned
         self.raised += other.raised
         self.returned_bad += other.returned_bad
+        self.printed += other.printed
         self.stopped = self.stopped or other.stopped
         for key, (count, examples, message, line) in other.signatures.items():
             entry = self.signatures.get(key)
@@ -129,10 +131,10 @@ class Tally:
         return self
 
     def __getstate__(self):
-        return (self.scanned, self.raised, self.returned_bad, self.stopped, self.signatures)
+        return (self.scanned, self.raised, self.returned_bad, self.stopped, self.signatures, self.printed)
 
     def __setstate__(self, state):
-        self.scanned, self.raised, self.returned_bad, self.stopped, self.signatures = state
+        self.scanned, self.raised, self.returned_bad, self.stopped, self.signatures, self.printed = state
 
 
 def _where_raised(exc: BaseException, user_files, user_bases) -> tuple[str, int, str]:
@@ -148,40 +150,47 @@ def _where_raised(exc: BaseException, user_files, user_bases) -> tuple[str, int,
     return (pick.filename, pick.lineno or 0, (pick.line or "").strip())
 
 
+def _bad_return(expected):
+    """None (any value is fine), or a test of a returned value against the expected type."""
+    if expected is None:
+        return None
+    if expected == "not none":
+        return lambda out: out is None
+    types = tuple(expected)
+    if bool in types:
+        return lambda out: not isinstance(out, types)
+    return lambda out: not isinstance(out, types) or isinstance(out, bool)
+
+
+def _raised(tally, exc, values, k, user_files, user_bases) -> None:
+    tally.raised += 1
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<unprintable message>"
+    filename, lineno, line = _where_raised(exc, user_files, user_bases)
+    key = ("raised", type(exc).__qualname__, normalize_message(message), filename, lineno)
+    tally.add(key, values, message, line, k)
+
+
 def scan(rows, func, *, max_problems: int = 0, k: int = 5, expected=None, user_files=()) -> Tally:
     """Call ``func`` on each ``(values, row)`` of ``rows``; tally what goes wrong."""
     tally = Tally()
     user_files = set(user_files)
     user_bases = {os.path.basename(f) for f in user_files if not f.startswith("<")}
-    check_none = expected == "not none"
-    types = None if (expected is None or check_none) else tuple(expected)
-    bool_ok = types is not None and bool in types
+    bad = _bad_return(expected)
     scanned = 0
     for values, row in rows:
         scanned += 1
         try:
             out = func(row)
         except Exception as exc:  # the whole point: keep going
-            tally.raised += 1
-            try:
-                message = str(exc)
-            except Exception:
-                message = "<unprintable message>"
-            filename, lineno, line = _where_raised(exc, user_files, user_bases)
-            key = ("raised", type(exc).__qualname__, normalize_message(message), filename, lineno)
-            tally.add(key, values, message, line, k)
+            _raised(tally, exc, values, k, user_files, user_bases)
         else:
-            if check_none:
-                bad = out is None
-            elif types is not None:
-                bad = not isinstance(out, types) or (not bool_ok and isinstance(out, bool))
-            else:
-                bad = False
-            if not bad:
+            if bad is None or not bad(out):
                 continue
             tally.returned_bad += 1
-            key = ("returned", type(out).__qualname__, "", "", 0)
-            tally.add(key, values, repr(out)[:200], "", k)
+            tally.add(("returned", type(out).__qualname__, "", "", 0), values, repr(out)[:200], "", k)
         if max_problems and tally.problems >= max_problems:
             tally.stopped = True
             break
@@ -189,24 +198,7 @@ def scan(rows, func, *, max_problems: int = 0, k: int = 5, expected=None, user_f
     return tally
 
 
-# -- feeding rows -------------------------------------------------------------
-def _row_maker(names, row_type: str):
-    names = list(names)
-    if row_type == "tuple":
-        return lambda values: values
-    if row_type == "dict":
-        return lambda values: dict(zip(names, values))
-    from pyspark.sql import Row
-
-    new = tuple.__new__
-
-    def make(values):
-        row = new(Row, values)
-        row.__fields__ = names
-        return row
-    return make
-
-
+# -- the tasks ----------------------------------------------------------------
 def udf_call(func, indexes):
     """Call ``func`` with some values of the row as arguments, as Spark calls a UDF."""
     indexes = list(indexes)
@@ -216,13 +208,37 @@ def udf_call(func, indexes):
     return call
 
 
-def arrow_rows(batches, names, row_type: str):
-    """``(values, row)`` pairs from an iterator of Arrow record batches."""
-    make = _row_maker(names, row_type)
-    for batch in batches:
-        columns = [c.to_pylist() for c in batch.columns]
-        for values in zip(*columns):
-            yield values, make(values)
+def _counted_scan(pairs, func, opts) -> Tally:
+    with OutputCounter() as out:
+        tally = scan(pairs, func, **opts)
+    tally.printed = out.lines
+    return tally
+
+
+def tally_task(func, names, row_type, plan, opts):
+    """For ``ctx.tally``: Arrow batches in, one Tally's state out."""
+    def task(batches):
+        return _counted_scan(arrow_rows(batches, names, row_type, plan), func, opts).__getstate__()
+    return task
+
+
+def arrow_task(func, names, row_type, plan, opts):
+    """For ``mapInArrow`` on classic Spark (early stop reads its output partition by partition)."""
+    def task(batches):
+        import pyarrow as pa
+
+        state = _counted_scan(arrow_rows(batches, names, row_type, plan), func, opts).__getstate__()
+        blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        yield pa.RecordBatch.from_arrays([pa.array([blob], type=pa.binary())], names=["tally"])
+    return task
+
+
+def rdd_task(func, names, row_type, opts):
+    """For ``rdd.mapPartitions`` (classic Spark): one pickled Tally per task."""
+    def task(rows):
+        yield pickle.dumps(_counted_scan(rdd_rows(rows, names, row_type), func, opts).__getstate__(),
+                           protocol=pickle.HIGHEST_PROTOCOL)
+    return task
 
 
 def rdd_rows(rows, names, row_type: str):
@@ -231,34 +247,20 @@ def rdd_rows(rows, names, row_type: str):
         for r in rows:
             values = tuple(r)
             yield values, dict(zip(names, values))
+    elif row_type == "tuple":
+        for r in rows:
+            values = tuple(r)
+            yield values, values
     else:
         for r in rows:
             yield tuple(r), r
 
 
-def arrow_task(func, names, row_type, opts):
-    """The function given to ``mapInArrow``: one pickled Tally per task."""
-    def task(batches):
-        import pyarrow as pa
-
-        tally = scan(arrow_rows(batches, names, row_type), func, **opts)
-        blob = pickle.dumps(tally.__getstate__(), protocol=pickle.HIGHEST_PROTOCOL)
-        yield pa.RecordBatch.from_arrays([pa.array([blob], type=pa.binary())], names=["tally"])
-    return task
-
-
-def rdd_task(func, names, row_type, opts):
-    """The function given to ``rdd.mapPartitions``: one pickled Tally per task."""
-    def task(rows):
-        tally = scan(rdd_rows(rows, names, row_type), func, **opts)
-        yield pickle.dumps(tally.__getstate__(), protocol=pickle.HIGHEST_PROTOCOL)
-    return task
-
-
 def arrow_friendly(schema) -> bool:
-    """Does Arrow give the same Python values as ``df.rdd`` for this schema?"""
+    """Are the Arrow path's values exactly ``df.rdd``'s for this schema (flat atomic columns)?"""
     from pyspark.sql import types as T
 
     atomic = (T.StringType, T.BooleanType, T.ByteType, T.ShortType, T.IntegerType, T.LongType,
-              T.FloatType, T.DoubleType, T.DecimalType, T.DateType, T.NullType)
+              T.FloatType, T.DoubleType, T.DecimalType, T.DateType, T.NullType, T.TimestampType,
+              T.TimestampNTZType)
     return all(isinstance(f.dataType, atomic) for f in schema.fields)

@@ -1,7 +1,8 @@
 """take: the "DCS prompt" -- show the first N rows and the schema.
 
 The talk's first move at scale: you cannot print a terabyte, but you can
-``take(10)`` of it and look.  Optionally filtered and projected first.
+``take(10)`` of it and look.  Optionally filtered and projected first.  Only the DataFrame API
+is used, so it runs the same on classic Spark and on Spark Connect.
 """
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import time
 from dataclasses import dataclass
 
 from dcs_engine.contract import Param, Technique
-from dcs_engine.inputs.sources import load
 from dcs_engine.results import Reportable, md_table
 from dcs_engine.techniques._common import SOURCE
 
@@ -56,9 +56,9 @@ def take(df, n: int = 10, source: str = "DataFrame") -> TakeResult:
 
 
 def run(ctx, params) -> TakeResult:
-    spark = ctx.spark
-    spec = params.source
-    return take(load(spark, spec), params.n, spec.describe())
+    from dcs_engine.registry import bind
+
+    return take(bind(ctx, params), params.n, params.source.describe())
 
 
 TECHNIQUE = Technique(
