@@ -4,11 +4,11 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import results, state
-from dcs_engine import registry, service
+from dcs_engine import service
 from dcs_engine.errors import DcsError, JobCancelled, SparkJobError
 from lessons import course, progress
 from runbook import load_builtin
-from runbook.graph import to_dot
+from runbook.graph import neighbourhood_dot
 from runbook.walk import Walk, route_to
 
 state.init()
@@ -20,7 +20,8 @@ ss.setdefault("ls_checks", {})     # lesson id -> handle id of the latest check
 ss.setdefault("ls_recorded", [])   # check handle ids already counted in the progress
 
 st.title("Lessons")
-lessons = course.discover()
+# The lessons' data become demo datasets through the course's explicit API (the steps run on them).
+lessons = course.register_datasets()
 prog = ss.ls_progress
 
 
@@ -70,7 +71,7 @@ def step_panel(lesson, i: int, step, rec: dict) -> None:
     st.markdown(f"**Step {i}.** {step.text}")
     if not step.technique:
         return
-    tech = registry.get(step.technique)
+    tech = service.technique(step.technique)
     if not tech.runnable:
         st.info(f"{tech.title} does not run in the app yet: do it by hand with this snippet.", icon="📋")
         st.code(tech.snippet, language="python")
@@ -168,7 +169,7 @@ def lesson_view(lesson) -> None:
     book = load_builtin()
     route = route_to(book, lesson.node)
     with st.expander(f"Where this sits in the runbook: {book.node(lesson.node).title}", expanded=False):
-        st.graphviz_chart(to_dot(book, Walk(route.path if route else (lesson.node,))))
+        st.graphviz_chart(neighbourhood_dot(book, Walk(route.path if route else (lesson.node,))), width="content")
         if route:
             st.caption(" → ".join(book.node(n).title for n in route.path))
     st.subheader("Steps")

@@ -4,7 +4,7 @@ import json
 import streamlit as st
 
 from app_pages import state
-from dcs_engine import registry
+from dcs_engine import config, limits, registry
 from dcs_engine.errors import DcsError
 from runbook import load_builtin, loads
 from runbook.schema import json_schema
@@ -22,9 +22,11 @@ st.subheader("Use your team's runbook")
 st.markdown("A YAML file in the runbook format replaces the built-in tree, or extends it with "
             "`extends: builtin` (its nodes are added, and nodes with a built-in id replace them). "
             "An invalid file is refused and the current tree stays loaded.")
-up = st.file_uploader("Runbook YAML", type=["yaml", "yml"], key="rb_upload")
+up = st.file_uploader("Runbook YAML", type=["yaml", "yml"], key="rb_upload",
+                      max_upload_size=max(1, -(-config.limits().runbook_kb // 1024)))
 if up is not None and st.button("Load this runbook", key="rb_load", type="primary"):
     try:
+        limits.check_upload_size(up.size, up.name)
         new = loads(up.getvalue().decode("utf-8", errors="replace"), up.name, base=load_builtin())
     except DcsError as exc:
         ss.rb_message = ("error", exc.message)

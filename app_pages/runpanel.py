@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import results, state, widgets
-from dcs_engine import evidence, service
+from dcs_engine import access, evidence, service
 from dcs_engine.errors import DcsError, JobCancelled, SparkJobError
 from runbook.walk import route_to
 
@@ -29,11 +29,16 @@ def run_panel(node, tech) -> str | None:
     raw = widgets.param_form(node.id, tech, node.params)
     handle = service.get_run(ss.runs.get(node.id, ""))
     cols = st.columns([1, 1, 4])
-    if cols[0].button("Run", key="run", type="primary", disabled=bool(handle and not handle.done)):
-        handle = service.start_run(ss.owner, tech.id, raw)
+    blocked = bool(widgets.problem(node.id))   # parameters refused before any Spark job (shown above)
+    allowed = state.may(access.action_for(tech))
+    if cols[0].button("Run", key="run", type="primary",
+                      disabled=bool(handle and not handle.done) or blocked or not allowed):
+        handle = service.start_run_as(state.user(), ss.owner, tech.id, raw)
         ss.runs[node.id] = handle.id
         ss.run_params = {**ss.get("run_params", {}), handle.id: raw}
     running = bool(handle and not handle.done)
+    if not allowed:
+        cols[2].caption("Viewers walk the runbook and read results; running it on Spark needs the operator role.")
     if cols[1].button("Cancel", key="cancel", disabled=not running) and handle:
         handle.cancel()
     if running:

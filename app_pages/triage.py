@@ -2,7 +2,7 @@
 import streamlit as st
 
 from app_pages import results, state
-from dcs_engine import registry, service
+from dcs_engine import config, limits, registry, service
 from runbook.walk import route_to
 
 state.init()
@@ -18,17 +18,18 @@ if "triage_text" not in ss:
     ss.triage_text = ss.triage_text_saved
 st.text_area("Paste the traceback or log text", key="triage_text", height=260)
 ss.triage_text_saved = ss.triage_text
-up = st.file_uploader("…or upload a log file", key="triage_upload")
+up = st.file_uploader("…or upload a log file", key=f"triage_upload_{ss.get('upload_round', 0)}",
+                      max_upload_size=config.limits().upload_mb)
 if st.button("Triage", key="triage_go", type="primary"):
-    params = {"text": ss.triage_text}
-    if up is not None:
-        import tempfile
-
-        with tempfile.NamedTemporaryFile("wb", suffix=".log", delete=False) as fh:
-            fh.write(up.getvalue())
-        params = {"path": fh.name}
-    handle = service.start_run(ss.owner, "triage", params)
-    handle.wait()
+    if up is not None:  # streamed to a file in the data dir, removed as soon as the run is done
+        limits.check_upload_size(up.size, up.name)
+        with limits.saved_upload(up, up.name) as path:
+            handle = service.start_run_as(state.user(), ss.owner, "triage", {"path": str(path)})
+            handle.wait()
+        ss.upload_round = ss.get("upload_round", 0) + 1  # a fresh uploader: Streamlit lets go of the file
+    else:
+        handle = service.start_run_as(state.user(), ss.owner, "triage", {"text": ss.triage_text})
+        handle.wait()
     ss.triage_result = handle.outcome()
 res = ss.get("triage_result")
 if res is not None:

@@ -101,11 +101,9 @@ def spend(df, **kw):
     return run("spend", df, **kw)
 
 
-def triage(error):
+def triage(error, catalog=None):
     """An exception (caught in your notebook) or a traceback/log text: the innermost error, its
     condition and SQLSTATE, the root cause, recovery steps and the runbook node to continue from."""
-    from dcs_engine.triage import triage_exception, triage_text
+    from dcs_engine.triage import triage as _triage
 
-    if isinstance(error, BaseException):
-        return triage_exception(error)
-    return triage_text(str(error), source="text")
+    return _triage(error, catalog)

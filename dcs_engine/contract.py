@@ -42,6 +42,7 @@ class Param:
     min: float | None = None
     max: float | None = None
     required: bool = False
+    driver_rows: bool = False  # an int: rows brought to the driver (capped by the server's limits.driver_rows)
 
     def __post_init__(self):
         if self.kind not in PARAM_KINDS:

@@ -48,9 +48,18 @@ CONDITIONS: dict[str, str] = {
     "SPARK_JOB_FAILED": "a Spark job failed (its triage says why)",
     "RUN_CANCELLED": "the user cancelled the run",
     "METRICS_UNAVAILABLE": "Spark did not give the metrics a verdict needs",
+    # production evidence
+    "EVENTLOG_UNREADABLE": "an event log, History Server answer or thresholds file that cannot be read as given",
     # runbooks, lessons, catalogs
     "RUNBOOK_INVALID": "a runbook file that does not follow the schema",
     "LESSON_INVALID": "a lesson folder that does not follow the course's layout",
+    # a shared server: configuration, logins and roles, limits, stored incidents
+    "CONFIG_INVALID": "a setting in the config file or a DCS_* variable that cannot be used",
+    "LOGIN_REQUIRED": "the app is served beyond 127.0.0.1 and no login is configured",
+    "ACCESS_DENIED": "the user's role does not allow this action",
+    "LIMIT_EXCEEDED": "an input or a use above one of the server's configured limits",
+    "INCIDENT_NOT_FOUND": "no stored incident has this id",
+    "INCIDENT_STORE_UNAVAILABLE": "the incident database cannot be opened or migrated",
 }
 
 
@@ -194,3 +203,32 @@ class RunbookError(DcsError):
 class LessonError(DcsError):
     code = "DCS401"
     default_condition = "LESSON_INVALID"
+
+
+class ConfigError(DcsError):
+    """A setting (config file or DCS_* variable) that cannot be used."""
+
+    code = "DCS501"
+    default_condition = "CONFIG_INVALID"
+
+
+class LoginRequired(DcsError):
+    """Served beyond loopback with no login configured: the app refuses to serve."""
+
+    code = "DCS502"
+    default_condition = "LOGIN_REQUIRED"
+
+
+class AccessDenied(DcsError):
+    code = "DCS503"
+    default_condition = "ACCESS_DENIED"
+
+
+class LimitExceeded(DcsError):
+    code = "DCS504"
+    default_condition = "LIMIT_EXCEEDED"
+
+
+class IncidentError(DcsError):
+    code = "DCS505"
+    default_condition = "INCIDENT_NOT_FOUND"

@@ -6,8 +6,9 @@ generator, plus ``ROWS`` and ``SEED`` defaults), ``broken.py`` (what the student
 first sees), ``fix.py`` (a reference fix) and ``check.py`` (``check(spark,
 student_code) -> CheckResult``).  Adding a lesson is adding a folder.
 
-Each lesson's data is registered as a demo dataset named ``lesson-<id>``, so the
-app's techniques read it through their usual ``source`` parameter.  A step's
+Each lesson's data becomes a demo dataset named ``lesson-<id>`` when
+:func:`register_datasets` is called (explicitly: reading the course changes nothing else), so
+the app's techniques read it through their usual ``source`` parameter.  A step's
 ``params.source`` is merged over that default; a param value ``"@broken"`` is
 replaced by the text of ``broken.py``.
 """
@@ -220,9 +221,7 @@ def discover(root: str | os.PathLike | None = None) -> dict[str, Lesson]:
             raise _err(lesson.folder, "lesson.yaml key 'number'", "a number no other lesson has",
                        f"{lesson.number}, also used by '{numbers[lesson.number]}'", "renumber one of them")
         numbers[lesson.number] = lesson.id
-    out = {l.id: l for l in sorted(lessons, key=lambda l: l.number)}
-    for lesson in out.values():
-        register_dataset(lesson)
+    out = {x.id: x for x in sorted(lessons, key=lambda x: x.number)}
     _CACHE[str(root)] = (stamp, out)
     return out
 
@@ -239,11 +238,18 @@ def register_dataset(lesson: Lesson) -> None:
     """Make the lesson's data a demo dataset (``lesson-<id>``) for the techniques."""
     from dcs_engine.inputs import demo
 
-    demo._discover()
     data = lesson.module("data")
     doc = (data.__doc__ or lesson.title).strip().splitlines()[0]
-    demo.DATASETS[lesson.dataset] = demo.DemoDataset(
-        lesson.dataset, f"Lesson {lesson.number}: {doc}", lambda spark, rows, seed: data.make(spark, rows=rows, seed=seed))
+    demo.register(lesson.dataset, f"Lesson {lesson.number}: {doc}",
+                  lambda spark, rows, seed: data.make(spark, rows=rows, seed=seed))
+
+
+def register_datasets(root: str | os.PathLike | None = None) -> dict[str, Lesson]:
+    """Register every lesson's data as a demo dataset (a process that runs lesson steps calls this once)."""
+    lessons = discover(root)
+    for lesson in lessons.values():
+        register_dataset(lesson)
+    return lessons
 
 
 # ----------------------------------------------------------------------- checking

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from dcs_engine import registry
+from dcs_engine import config, registry
 from dcs_engine.errors import DcsError, RunbookError
 
 from .model import Edge, Node, Runbook
@@ -65,9 +65,81 @@ def _check_record(rec_name: str, data, where: str) -> None:
                        _show(value), "rename it, e.g. 'slow_job'")
 
 
+class _LimitedLoader(yaml.SafeLoader):
+    """safe_load that measures while composing: nesting depth, and the size the document would have with
+    every alias expanded, so an alias bomb or a deeply nested document is refused before anything
+    expands or recurses."""
+
+    max_depth = 24
+    max_expansion = 100_000
+    doc_name = "<runbook>"
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            if id(node) not in self._sizes:  # an alias to an anchor still being composed: recursive
+                raise _limit(self, "yaml_expansion", "recursive alias", "aliases to finished anchors only",
+                             "an alias inside its own anchor", "write the structure out without recursion")
+            return node
+        self._depth += 1
+        try:
+            if self._depth > self.max_depth:
+                raise _limit(self, "runbook_depth", "nested too deep", f"at most {self.max_depth} levels of nesting",
+                             f"more than {self.max_depth}", "flatten the structure (a runbook needs about 6 levels)")
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        self._measure(node)
+        return node
+
+    def _measure(self, node) -> None:
+        if isinstance(node, yaml.MappingNode):
+            parts = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            parts = node.value
+        else:
+            parts = ()
+        size = 1 + sum(self._sizes.get(id(n), 1) for n in parts)
+        self._sizes[id(node)] = size
+        if size > self.max_expansion:
+            raise _limit(self, "yaml_expansion", "aliases expand too far",
+                         f"at most {self.max_expansion:,} values once aliases are expanded", f"{size:,} or more",
+                         "write the repeated parts out, or use fewer nested anchors")
+
+
+def _limit(loader, limit: str, what: str, expected: str, found: str, fix: str) -> RunbookError:
+    mark = loader.peek_event().start_mark
+    where = f"{loader.doc_name} line {mark.line + 1}, column {mark.column + 1}"
+    var = f"DCS_{limit.upper()}"
+    return RunbookError(where, what, expected=expected, found=found, fix=f"{fix}; the limit is {limit} ({var})",
+                        params={"limit": limit})
+
+
+def _loader_for(name: str):
+    lim = config.limits()
+    return type("RunbookLoader", (_LimitedLoader,), {"max_depth": lim.runbook_depth,
+                                                     "max_expansion": lim.yaml_expansion, "doc_name": name})
+
+
+def _check_size(text: str, name: str) -> None:
+    cap = config.limits().runbook_kb
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > cap * 1024:
+        raise RunbookError(name, "file too large", expected=f"at most {cap:,} KB of YAML",
+                           found=f"{size / 1024:,.0f} KB",
+                           fix="split the runbook, or ask the operator to raise runbook_kb (DCS_RUNBOOK_KB)",
+                           params={"limit": "runbook_kb"})
+
+
 def _parse(text: str, name: str):
+    _check_size(text, name)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_loader_for(name))  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name} line {mark.line + 1}, column {mark.column + 1}" if mark else name
@@ -79,11 +151,21 @@ def _parse(text: str, name: str):
                    "fix the indentation or quoting at that line") from None
 
 
+def _check_count(nodes, name: str) -> None:
+    cap = config.limits().runbook_nodes
+    if isinstance(nodes, list) and len(nodes) > cap:
+        raise RunbookError(f"{name} → nodes", "too many nodes", expected=f"at most {cap:,} nodes",
+                           found=f"{len(nodes):,}",
+                           fix="split it into several runbooks, or ask the operator to raise runbook_nodes "
+                               "(DCS_RUNBOOK_NODES)", params={"limit": "runbook_nodes"})
+
+
 def _structure(data, name: str) -> list[dict]:
     if data is None:
         raise _err(name, "empty file", "a runbook mapping with 'title' and 'nodes'", "nothing",
                    "start from runbook/tree.yaml or the JSON Schema")
     _check_record("runbook", data, name)
+    _check_count(data["nodes"], name)
     seen: dict[str, int] = {}
     for i, node in enumerate(data["nodes"]):
         where = f"{name} → nodes[{i}]"
@@ -162,28 +244,29 @@ def _semantics(book: Runbook, name: str) -> None:
 
 
 def _check_cycles(book: Runbook, name: str) -> None:
+    """Depth-first search with an explicit stack (a long chain must not hit Python's recursion limit)."""
     WHITE, GREY, BLACK = 0, 1, 2
     color = {nid: WHITE for nid in book.nodes}
-
-    def visit(nid: str, stack: list[str]):
-        color[nid] = GREY
-        stack.append(nid)
-        for edge in book.nodes[nid].edges:
-            if edge.loop:
-                continue
-            if color[edge.to] == GREY:
-                cycle = stack[stack.index(edge.to):] + [edge.to]
+    for root in book.nodes:
+        if color[root] != WHITE:
+            continue
+        color[root] = GREY
+        stack = [(root, iter(book.nodes[root].edges))]
+        while stack:
+            nid, edges = stack[-1]
+            edge = next((e for e in edges if not e.loop), None)
+            if edge is None:
+                color[nid] = BLACK
+                stack.pop()
+            elif color[edge.to] == GREY:
+                ids = [n for n, _ in stack]
+                cycle = ids[ids.index(edge.to):] + [edge.to]
                 raise _err(f"{name} → node '{nid}' → edges (to '{edge.to}')", "undeclared cycle",
                            "no cycles except edges marked 'loop: true'", " → ".join(cycle),
                            "mark the edge that goes back with 'loop: true', or point it elsewhere")
-            if color[edge.to] == WHITE:
-                visit(edge.to, stack)
-        stack.pop()
-        color[nid] = BLACK
-
-    for nid in book.nodes:
-        if color[nid] == WHITE:
-            visit(nid, [])
+            elif color[edge.to] == WHITE:
+                color[edge.to] = GREY
+                stack.append((edge.to, iter(book.nodes[edge.to].edges)))
 
 
 def loads(text: str, name: str = "<runbook>", base: Runbook | None = None) -> Runbook:

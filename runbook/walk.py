@@ -24,20 +24,20 @@ class Walk:
     def visited(self) -> frozenset[str]:
         return frozenset(self.path)
 
-    def start(self, symptom_id: str) -> "Walk":
+    def start(self, symptom_id: str) -> Walk:
         return Walk((symptom_id,))
 
-    def go(self, node_id: str) -> "Walk":
+    def go(self, node_id: str) -> Walk:
         return Walk(self.path + (node_id,))
 
-    def back(self) -> "Walk":
+    def back(self) -> Walk:
         return Walk(self.path[:-1])
 
-    def jump(self, index: int) -> "Walk":
+    def jump(self, index: int) -> Walk:
         """Return to the step at ``index`` of the path (a visited node)."""
         return Walk(self.path[: index + 1])
 
-    def restart(self) -> "Walk":
+    def restart(self) -> Walk:
         return Walk(())
 
     def edges(self) -> list[tuple[str, str]]:
@@ -49,7 +49,7 @@ class Walk:
         return {"node": self.path[-1], "path": ".".join(self.path)}
 
 
-def validate(book: Runbook, path: tuple[str, ...]) -> tuple["Walk", str | None]:
+def validate(book: Runbook, path: tuple[str, ...]) -> tuple[Walk, str | None]:
     """Keep the longest valid prefix of ``path``; say what was dropped and why."""
     good: list[str] = []
     for i, nid in enumerate(path):
@@ -100,3 +100,74 @@ def route_to(book: Runbook, node_id: str, prefer: str | None = None) -> Walk | N
             return Walk(path)
     paths = [p for s in book.symptoms if (p := _bfs(book, s.id, node_id))]
     return Walk(min(paths, key=len)) if paths else None
+
+
+# -- the data under investigation and the user's code, in the same link ------------------------
+# Plain strings in, plain strings out: the page checks the source (SourceSpec) and reports problems.
+
+DATA_FIELDS = {"demo": ("demo", "rows", "seed"), "path": ("path", "format"), "table": ("table",)}
+CODE_FIELDS = ("code", "function", "ref")
+CODE_IN_LINK_MAX = 4000   # longer pasted code stays out of the link (it is in the evidence)
+
+
+def data_to_query(source: dict | None) -> dict[str, str]:
+    """``data=<kind>`` plus ``data_<field>`` for the fields that kind uses (empty ones left out)."""
+    if not source:
+        return {}
+    kind = str(source.get("kind", ""))
+    out = {"data": kind}
+    for name in DATA_FIELDS.get(kind, ()) + ("where", "columns"):
+        value = source.get(name)
+        if isinstance(value, (list, tuple)):
+            value = ",".join(value)
+        if value not in (None, ""):
+            out[f"data_{name}"] = str(value)
+    return out
+
+
+def _one(params: dict, key: str) -> str | None:
+    value = params.get(key)
+    if isinstance(value, list):
+        value = value[-1] if value else None
+    return value
+
+
+def data_from_query(params: dict) -> dict | None:
+    """The source mapping a link carries (None when it carries none)."""
+    kind = _one(params, "data")
+    if not kind:
+        return None
+    out = {"kind": kind}
+    for name in DATA_FIELDS.get(kind, ()) + ("where", "columns"):
+        value = _one(params, f"data_{name}")
+        if value not in (None, ""):
+            out[name] = value
+    return out
+
+
+def code_to_query(codes: dict[str, dict]) -> dict[str, str]:
+    """``code.<role>`` (pasted code, if short enough), ``code.<role>.function`` and ``.ref``."""
+    out = {}
+    for role, values in sorted(codes.items()):
+        for name in CODE_FIELDS:
+            value = (values.get(name) or "").strip("\n")
+            if not value.strip() or (name == "code" and len(value) > CODE_IN_LINK_MAX):
+                continue
+            out[f"code.{role}" if name == "code" else f"code.{role}.{name}"] = value
+    return out
+
+
+def code_from_query(params: dict) -> dict[str, dict]:
+    codes: dict[str, dict] = {}
+    for key in params:
+        if not key.startswith("code."):
+            continue
+        role, _, name = key[len("code."):].partition(".")
+        if role and name in ("", "function", "ref"):
+            codes.setdefault(role, {})[name or "code"] = _one(params, key) or ""
+    return codes
+
+
+def is_link_key(key: str) -> bool:
+    """A query parameter this module writes for the data or the code (to clear before rewriting)."""
+    return key == "data" or key.startswith(("data_", "code."))

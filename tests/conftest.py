@@ -18,6 +18,13 @@ if str(ROOT) not in sys.path:
 pytest_plugins = ["tests.cluster_fixture", "tests.connect_fixture"]  # standalone cluster; Spark Connect server
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+# Stored incidents of a test run go to a throw-away data dir, never the checkout's .dcs/; tests read their
+# own files from the temp folder, so it is a path root besides the checkout (tests of the roots set their own).
+if "DCS_DATA_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["DCS_DATA_DIR"] = tempfile.mkdtemp(prefix="dcs-test-data-")
+    os.environ.setdefault("DCS_PATH_ROOTS", f"{tempfile.gettempdir()},{ROOT}")
 os.environ["PYSPARK_PYTHON"] = sys.executable
 os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
 

@@ -27,7 +27,7 @@ def dot(at) -> str:
 
 
 def current_in_dot(at) -> str:
-    line = next(l for l in dot(at).splitlines() if 'class="current"' in l)
+    line = next(x for x in dot(at).splitlines() if 'class="current"' in x)
     return line.strip().split(" ", 1)[0]
 
 
@@ -132,7 +132,7 @@ def test_take_runs_on_demo_data_and_suggests_next_step(spark):
     assert len(at.dataframe) == 1
     frame = at.dataframe[0].value
     assert len(frame) == 10 and frame["active_experiment_id"].str.contains("experiments").all()
-    assert 'class="suggested"' in next(l for l in dot(at).splitlines() if l.strip().startswith("t_profile ["))
+    assert 'class="suggested"' in next(x for x in dot(at).splitlines() if x.strip().startswith("t_profile ["))
     run = [e for e in at.session_state["evidence"] if e.kind == "run"]
     assert len(run) == 1 and run[0].outcome == "rows"
     assert run[0].params["source"]["where"] == "active_experiment_id is not null"
@@ -142,17 +142,19 @@ def test_take_runs_on_demo_data_and_suggests_next_step(spark):
 
 
 def test_take_error_is_shown_and_app_survives(spark, tmp_path):
+    """A path that is not there is refused when it is chosen, before any technique runs; the input is kept."""
     at = new_app()
     at.query_params["path"] = "crash.t_take"
     at.run()
-    at.radio(key="p_t_take_source_kind").set_value("path").run()
-    at.text_input(key="p_t_take_source_path").set_value(str(tmp_path / "absent")).run()
-    at.button(key="run").click().run()
+    at.radio(key="data_kind").set_value("path").run()
+    at.text_input(key="data_path").set_value(str(tmp_path / "absent"))
+    at.button(key="data_use").click().run()
     assert not at.exception
     assert any("[DCS102] path" in e.value for e in at.error)
+    assert "dui" not in at.session_state or at.session_state["dui"] is None   # nothing half-chosen
     assert any(e.kind == "error" for e in at.session_state["evidence"])
     # the user's input is still there
-    assert at.text_input(key="p_t_take_source_path").value == str(tmp_path / "absent")
+    assert at.text_input(key="data_path").value == str(tmp_path / "absent")
 
 
 def test_connection_page_bad_master_then_good(spark):

@@ -14,7 +14,7 @@ from lessons import course, progress
 from lessons.checking import CheckResult
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = course.discover()
+LESSONS = course.register_datasets()   # the lessons' data as demo datasets, through the explicit API
 
 # lesson id -> a piece of the message the broken code must fail with
 BROKEN = {
@@ -37,7 +37,7 @@ BROKEN = {
 
 
 def test_the_course_has_the_ten_lessons_in_order():
-    assert [l.number for l in LESSONS.values()] == list(range(1, 11))
+    assert [x.number for x in LESSONS.values()] == list(range(1, 11))
     assert set(LESSONS) == set(BROKEN)
     from runbook import load_builtin
 
@@ -210,7 +210,7 @@ def test_lessons_page_open_hint_check(spark):
     assert at.text_area(key="ls_code").value == LESSONS["l03_dcs_prompt"].broken
     spec = at.get("graphviz_chart")[0].proto.spec
     assert 't_naughty_rows [' in spec and 'class="current"' in next(
-        l for l in spec.splitlines() if l.strip().startswith("t_naughty_rows ["))
+        x for x in spec.splitlines() if x.strip().startswith("t_naughty_rows ["))
     at.button(key="ls_hint").click().run()
     assert [i.value for i in at.info if i.value.startswith("Hint")] == [f"Hint 1: {LESSONS['l03_dcs_prompt'].hints[0]}"]
     at.button(key="ls_check").click().run()
@@ -224,3 +224,25 @@ def test_lessons_page_open_hint_check(spark):
     assert rec["code"] == LESSONS["l03_dcs_prompt"].fix
     at.button(key="ls_back").click().run()
     assert "1 of 10 lessons passed" in at.caption[0].value
+
+
+def test_reading_the_course_writes_nothing_into_the_demo_registry():
+    """Only course.register_datasets() adds the lessons' data (the Lessons page used to write into the
+    registry as a side effect of listing the lessons); a built-in dataset cannot be replaced."""
+    import subprocess
+    import sys
+
+    probe = ("from lessons import course; from dcs_engine.inputs import demo\n"
+             "course.discover(); before = [n for n in demo.names() if n.startswith('lesson-')]\n"
+             "course.register_datasets(); after = [n for n in demo.names() if n.startswith('lesson-')]\n"
+             "print(len(before), len(after))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["0", str(len(LESSONS))]
+    from dcs_engine.errors import SourceError
+    from dcs_engine.inputs import demo
+
+    with pytest.raises(SourceError) as err:
+        demo.register("telemetry", "mine", lambda spark, rows, seed: None)
+    assert "a name no built-in dataset has" in err.value.message
+    assert demo.DATASETS["telemetry"].build.__module__ == "dcs_engine.inputs.demo"

@@ -1,136 +1,112 @@
-"""Traceback triage: from a wall of Java to the innermost real error and the runbook node.
+"""Traceback triage: from any failure text to the innermost real error, its meaning and the runbook node.
 
-``triage_text(text)`` reads a pasted traceback or log excerpt, ``triage_exception(exc)``
-an exception raised in this process (Spark's structured error condition and
-SQLSTATE are taken from the exception object when it has them),
-``triage_file(path)`` / ``triage_stream(fileobj)`` a log of any size in bounded
-memory.  All return a :class:`TriageReport`: the innermost error, the
-condition/SQLSTATE, the user's frame, the failing stage/task/executor, and --
-from the catalog (``catalog.yaml``) -- the cause, the root cause in the talk's
-terms, the runbook node to continue from and the recovery steps with the exact
-Spark configuration keys.  Errors not in the catalog keep the innermost error,
-with ``catalog_id`` None and outcome ``unknown``.
+``triage_text(text)`` reads a pasted traceback or log (any Spark version, platform and
+log layout), ``triage_exception(exc)`` an exception raised in this process (its error
+condition, SQLSTATE and JVM stack are taken from the object when it has them),
+``triage_file(path)`` / ``triage_stream(fileobj)`` a log of any size in bounded memory.
+All return a :class:`TriageReport`: the exception the driver surfaced and the innermost
+one under it, every level of the chain with its error condition, documented meaning and
+SQLSTATE (from Spark's own catalog in the pinned pyspark), the user's frame, the failing
+stage/task/executor, and the decision: root cause in the talk's terms, runbook node,
+recovery steps with the Spark settings they name -- and *why* (which entry, condition,
+SQLSTATE class or pattern decided), so a wrong answer can be corrected in the catalog.
 """
 from __future__ import annotations
 
 import traceback
 from collections import Counter
-from dataclasses import asdict, dataclass
 from typing import BinaryIO
 
-from ..results import md_table
-from .catalog import ROOT_CAUSES, Entry, load_catalog, match
-from .parse import extract
+from .catalog import ROOT_CAUSES, CatalogError, load_catalog, load_classes
+from .decide import decide
+from .parse import Extract, extract
+from .report import UNKNOWN_NODE, UNKNOWN_RECOVERY, LevelInfo, TriageReport
+from .sparkcat import spark_catalog
 
-UNKNOWN_NODE = "t_take"
-UNKNOWN_RECOVERY = (
-    "Not in the catalog: read the innermost error above; it is the one that matters.",
-    "Display the program state; take a few rows of the input of the failing step and compare them with what the code assumes.",
-    "Scale out and up in steps (a small local sample, then distributed, then 1%, 10%, 20%, 40%) to see where it starts failing.",
-)
 OUTCOMES = ROOT_CAUSES + ("unknown",)
 
 
-@dataclass(frozen=True)
-class TriageReport:
-    exception_class: str
-    message: str
-    error_condition: str | None = None
-    sqlstate: str | None = None
-    user_frame: str | None = None
-    symptom: str = "crash"
-    root_cause: str | None = None
-    node_id: str | None = None
-    recovery: tuple[str, ...] = ()
-    catalog_id: str | None = None
-    # additions (issue 6)
-    title: str | None = None
-    cause: str | None = None
-    conf: tuple[tuple[str, str], ...] = ()
-    exception_qualname: str | None = None
-    chain: tuple[str, ...] = ()
-    kind: str = "none"
-    user_code: str | None = None
-    stage: str | None = None
-    task: str | None = None
-    executor: str | None = None
-    matched_by: str | None = None
-    source: str = "text"
-    line_no: int | None = None
-    also_seen: tuple[tuple[str, int], ...] = ()
+class _LazyCatalog:
+    """Spark's catalog, read from the jar only when a text has a condition or SQLSTATE to look up."""
 
-    @property
-    def headline(self) -> str:
-        text = f"{self.exception_class}: {self.message}" if self.message else self.exception_class
-        if self.error_condition and f"[{self.error_condition}]" not in text:
-            text = f"[{self.error_condition}] {text}"
-        return text
-
-    @property
-    def first_fix(self) -> str:
-        return self.recovery[0] if self.recovery else "open the traceback triage technique with this error"
-
-    @property
-    def outcome(self) -> str:
-        return self.root_cause if self.root_cause in ROOT_CAUSES else "unknown"
-
-    @property
-    def in_catalog(self) -> bool:
-        return self.catalog_id is not None
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["outcome"] = self.outcome
-        d["headline"] = self.headline
-        d["conf"] = dict(self.conf)
-        d["also_seen"] = dict(self.also_seen)
-        for k in ("recovery", "chain"):
-            d[k] = list(d[k])
-        return d
-
-    def to_markdown(self) -> str:
-        rows = [("innermost error", self.headline),
-                ("error condition", self.error_condition or "-"), ("SQLSTATE", self.sqlstate or "-"),
-                ("your code", self.user_frame or "-"),
-                ("stage / task / executor", " / ".join(v or "-" for v in (self.stage, self.task, self.executor))),
-                ("root cause", self.outcome), ("runbook node", self.node_id or "-"),
-                ("catalog entry", self.catalog_id or "not in the catalog")]
-        body = md_table(["", ""], rows, width=200)
-        steps = "\n".join(f"{i}. {s}" for i, s in enumerate(self.recovery, 1))
-        cause = f"\n\n**Cause:** {self.cause}" if self.cause else ""
-        return f"**Triage:** {self.headline}\n\n{body}{cause}\n\n**Recovery:**\n\n{steps}"
+    def __getattr__(self, name):
+        return getattr(spark_catalog(), name)
 
 
-def _report(text: str, *, condition: str | None = None, sqlstate: str | None = None,
-            source: str = "text", line_no: int | None = None, also_seen=()) -> TriageReport:
+_CATALOG = _LazyCatalog()
+
+
+def _levels(ex: Extract, cat) -> tuple[LevelInfo, ...]:
+    out = []
+    for lv in ex.chain:
+        infos = tuple(cat.describe(c, lv.sqlstate) for c in lv.conditions)
+        state = lv.sqlstate or next((i.sqlstate for i in infos if i.sqlstate), None)
+        out.append(LevelInfo(lv.qualname, lv.message or (lv.extra[0] if lv.extra else ""), lv.origin, infos,
+                             state, cat.state_meaning(state), lv.status))
+    return tuple(out)
+
+
+def _message(ex: Extract) -> str:
+    """The innermost message; a bare JVM twin of the surfaced class (Connect's server stack) borrows its text."""
+    inner = ex.innermost
+    if inner.message:
+        return inner.message
+    for lv in reversed(ex.chain[: ex.chain.index(inner)] if inner in ex.chain else ()):
+        if lv.message and (inner.name.endswith(lv.name) or lv.name.endswith(inner.name)):
+            return lv.message
+    return inner.extra[0] if inner.extra else ""
+
+
+def _report(text: str, *, condition: str | None = None, sqlstate: str | None = None, source: str = "text",
+            line_no: int | None = None, also_seen=(), catalog=None, elsewhere=frozenset()) -> TriageReport:
     ex = extract(text)
     if condition and condition not in ex.conditions:
         ex.conditions.insert(0, condition)
+        if ex.innermost is not None and not ex.innermost.conditions:
+            ex.innermost.conditions = (condition,)
     if sqlstate and not ex.sqlstate:
         ex.sqlstate = sqlstate
-    m = match(ex, text)
-    inner = ex.innermost
+    cat = _CATALOG
+    entries = load_catalog(catalog)
+    d = decide(ex, entries, load_classes(), cat, elsewhere)
+    levels = _levels(ex, cat)
+    conds, seen = [], set()
+    for lv in reversed(levels):
+        for info in lv.conditions:
+            if info.condition not in seen:
+                seen.add(info.condition)
+                conds.append(info)
+    inner, surf = ex.innermost, ex.surfaced
     if inner is not None:
-        cls, msg, qual = inner.name, inner.message, inner.qualname
-    elif m is not None:
-        cls, msg, qual = "LogLine", _line_with(text, m.evidence), None
+        cls, msg, qual = inner.name, _message(ex), inner.qualname
+    elif d.evidence:
+        cls, msg, qual = "LogLine", _line_with(ex.text, d.evidence), None
     else:
         first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
         cls, msg, qual = "UnknownError", first or "no error text", None
+    state = ex.sqlstate or next((c.sqlstate for c in conds if c.sqlstate), None)
     common = dict(
         exception_class=cls, message=msg[:1000], exception_qualname=qual,
-        error_condition=ex.conditions[0] if ex.conditions else None, sqlstate=ex.sqlstate,
+        error_condition=ex.conditions[0] if ex.conditions else None, sqlstate=state,
         user_frame=ex.user_frame, user_code=ex.user_code, kind=ex.kind,
-        chain=tuple(f"{e.qualname}: {e.message}"[:300] for e in ex.chain),
+        chain=tuple(f"{lv.qualname}: {lv.message}"[:300] for lv in ex.chain),
         stage=ex.stage, task=ex.task, executor=ex.executor, source=source, line_no=line_no,
-        also_seen=tuple(also_seen))
-    if m is None:
+        also_seen=tuple(also_seen), surfaced_class=surf.name if surf else None,
+        surfaced_qualname=surf.qualname if surf else None, surfaced_message=(surf.message[:1000] if surf else None),
+        levels=levels, conditions=tuple(conds), why=d.why, decided_by=d.decided_by)
+    if d.root_cause is None:
         return TriageReport(symptom="crash", root_cause=None, node_id=UNKNOWN_NODE, recovery=UNKNOWN_RECOVERY,
                             catalog_id=None, title="Not in the catalog", **common)
-    e: Entry = m.entry
-    return TriageReport(symptom=e.symptom, root_cause=e.root_cause, node_id=e.node, recovery=e.recovery,
-                        catalog_id=e.id, title=e.title, cause=e.cause, conf=e.conf,
-                        matched_by=m.evidence, **common)
+    if d.entry is not None:
+        e = d.entry
+        return TriageReport(symptom=e.symptom, root_cause=e.root_cause, node_id=e.node, recovery=e.recovery,
+                            catalog_id=e.id, title=e.title, cause=e.cause, conf=e.conf, matched_by=d.evidence,
+                            family=e.family or None, **common)
+    rule = d.rule
+    return TriageReport(symptom=d.symptom, root_cause=rule.root_cause, node_id=rule.node,
+                        recovery=(f"SQLSTATE class rule {rule.key}: {rule.reason}",) + UNKNOWN_RECOVERY[1:],
+                        catalog_id=None, title=f"By its SQLSTATE class ({rule.key})", cause=rule.reason,
+                        matched_by=d.evidence, family="sqlstate_class", **common)
 
 
 def _line_with(text: str, needle: str) -> str:
@@ -140,15 +116,25 @@ def _line_with(text: str, needle: str) -> str:
     return needle
 
 
-def triage_text(text: str, source: str = "text") -> TriageReport:
-    return _report(text or "", source=source)
+def triage_text(text: str, source: str = "text", catalog=None) -> TriageReport:
+    return _report(text or "", source=source, catalog=catalog)
 
 
 def _exception_text(exc: BaseException) -> str:
     try:
-        return "".join(traceback.format_exception(exc))
+        text = "".join(traceback.format_exception(exc))
     except Exception:  # an exception whose str() fails
         return f"{exc.__class__.__name__}: {exc!r}"
+    jvm = getattr(exc, "_stackTrace", None)  # classic captured exceptions: the JVM side, already a string
+    if not isinstance(jvm, str):
+        get = getattr(exc, "getStackTrace", None)  # Spark Connect: the server's stack, when it was sent
+        try:
+            jvm = get() if callable(get) else None
+        except Exception:
+            jvm = None
+    if isinstance(jvm, str) and jvm.strip() and "JVM stacktrace:" not in text:
+        text += "\n\nJVM stacktrace:\n" + jvm
+    return text
 
 
 def _structured(exc: BaseException) -> tuple[str | None, str | None]:
@@ -176,42 +162,78 @@ def _structured(exc: BaseException) -> tuple[str | None, str | None]:
     return cond, state
 
 
-def triage_exception(exc: BaseException) -> TriageReport:
+def triage_exception(exc: BaseException, catalog=None) -> TriageReport:
     cond, state = _structured(exc)
-    return _report(_exception_text(exc), condition=cond, sqlstate=state, source="exception")
+    return _report(_exception_text(exc), condition=cond, sqlstate=state, source="exception", catalog=catalog)
 
 
 def innermost_message(exc: BaseException) -> str:
     return triage_exception(exc).headline
 
 
-def triage_stream(fileobj: BinaryIO, source: str = "stream") -> TriageReport:
+def triage_stream(fileobj: BinaryIO, source: str = "stream", catalog=None) -> TriageReport:
     """Triage a binary stream of any size (bounded memory)."""
     from .stream import scan
 
-    entries = load_catalog()
+    entries = load_catalog(catalog)
     seen: Counter = Counter()
+    evidence: set = set()
+    res = scan(fileobj, on_block=_counter(entries, seen, evidence))
+    return _from_scan(res, seen, evidence, source, catalog)
 
+
+def _counter(entries, seen: Counter, evidence: set):
+    """Per block: count the first catalog entry it matches, and note every entry that matches it."""
     def on_block(block):
         text = block.text()
+        first = True
         for e in entries:
             if e.text_hit(text):
-                seen[e.id] += 1
-                block.severity = max(block.severity, 2)
-                break
+                evidence.add(e.id)
+                if first:
+                    seen[e.id] += 1
+                    block.severity = max(block.severity, 2)
+                    first = False
+    return on_block
 
-    res = scan(fileobj, on_block=on_block)
+
+def _from_scan(res, seen: Counter, evidence: set, source: str, catalog) -> TriageReport:
     if res.block is None:
         return TriageReport("NoError", f"no error lines in {res.lines} lines", symptom="crash", node_id=UNKNOWN_NODE,
-                            recovery=UNKNOWN_RECOVERY, title="No error found", source=source, kind="none")
+                            recovery=UNKNOWN_RECOVERY, title="No error found", source=source, kind="none",
+                            why="the log holds no error, exception or warning line", decided_by="none")
     return _report(res.block.text(), source=source, line_no=res.block.start_line,
-                   also_seen=sorted(seen.items(), key=lambda kv: (-kv[1], kv[0])))
+                   also_seen=sorted(seen.items(), key=lambda kv: (-kv[1], kv[0])), catalog=catalog,
+                   elsewhere=frozenset(evidence))
 
 
-def triage_file(path) -> TriageReport:
-    with open(path, "rb") as f:
-        return triage_stream(f, source=str(path))
+def triage_file(path, catalog=None) -> TriageReport:
+    from .stream import scan_file
+
+    entries = load_catalog(catalog)
+    seen: Counter = Counter()
+    evidence: set = set()
+    res = scan_file(path, on_block=_counter(entries, seen, evidence))
+    return _from_scan(res, seen, evidence, str(path), catalog)
 
 
-__all__ = ["TriageReport", "triage_text", "triage_exception", "innermost_message", "triage_file",
-           "triage_stream", "load_catalog", "OUTCOMES"]
+__all__ = ["TriageReport", "LevelInfo", "triage", "triage_text", "triage_exception", "innermost_message", "triage_file",
+           "triage_stream", "load_catalog", "OUTCOMES", "CatalogError"]
+
+
+def triage(error, catalog=None) -> TriageReport:
+    """An exception (caught in a notebook) or a traceback/log text: its triage report."""
+    if isinstance(error, BaseException):
+        return triage_exception(error, catalog)
+    return triage_text(str(error), source="text", catalog=catalog)
+
+
+class _CallableModule(__import__("types").ModuleType):
+    """``dcs.triage(exc)`` in a notebook: the package itself is callable (it is also
+    ``dcs_engine.triage``, the module, once anything imports it)."""
+
+    def __call__(self, error, catalog=None) -> TriageReport:
+        return triage(error, catalog)
+
+
+__import__("sys").modules[__name__].__class__ = _CallableModule

@@ -88,6 +88,21 @@ def _discover() -> dict[str, DemoDataset]:
     return DATASETS
 
 
+def register(name: str, description: str, build) -> DemoDataset:
+    """Add a dataset made elsewhere (a lesson's data): the one way outside this package adds one.
+
+    ``build(spark, rows, seed)`` returns a DataFrame.  Registering the same name again replaces it
+    (a lesson edited while the app runs); a built-in dataset's name is refused."""
+    builtin = _discover()
+    old = builtin.get(name)
+    if old is not None and old.build.__module__.startswith(__name__):
+        raise SourceError(f"demo dataset {name!r}", expected="a name no built-in dataset has",
+                          found="the name of a built-in dataset", fix="give the dataset another name")
+    ds = DemoDataset(name, description, build)
+    DATASETS[name] = ds
+    return ds
+
+
 def names() -> list[str]:
     return sorted(_discover())
 

@@ -139,7 +139,7 @@ TECHNIQUE = Technique(
               label="Data source"),
         Param("column", "str", default="value", label="Column whose values are combined"),
         *user_function(MEAN_OF_TWO, "Your combining function", code_help="def combine(a, b): merge two partial results into one."),
-        Param("values", "int", default=1000, min=2, max=100_000, label="Values to sample"),
+        Param("values", "int", default=1000, min=2, max=100_000, label="Values to sample", driver_rows=True),
         Param("trials", "int", default=200, min=1, max=100_000, label="Random triples"),
         Param("commutative", "bool", default=True, label="Also check commutativity"),
         Param("rel_tol", "float", default=1e-9, min=0, label="Float tolerance (relative)"),

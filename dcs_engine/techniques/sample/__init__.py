@@ -170,6 +170,9 @@ def run(ctx, params) -> SampleResult:
                              fix="name the column to stratify by, e.g. a category")
     measure = params.measure.strip()
     if measure:
+        from dcs_engine.inputs.sqlguard import check_expression
+
+        check_expression(spark, measure, "measure")  # no functions that reach the JVM or the file system
         try:
             df.selectExpr(f"CAST(({measure}) AS boolean)").schema
         except Exception as exc:

@@ -181,7 +181,7 @@ TECHNIQUE = Technique(
     params=(
         SOURCE,
         *user_function("", "Your function (pasted)"),
-        Param("n", "int", default=10, min=1, max=10_000, label="Sample rows"),
+        Param("n", "int", default=10, min=1, max=10_000, label="Sample rows", driver_rows=True),
         Param("mode", "choice", default="filter", choices=MODES, label="Apply the function with",
               help="filter keeps rows where it is true (like the talk); map/flatMap collect its results."),
         Param("row_type", "choice", default="row", choices=("row", "dict"), label="Each row is passed as"),

@@ -73,7 +73,7 @@ TECHNIQUE = Technique(
         "for row in df.where(\"submission_date > '20170519'\").take(10):\n"
         "    print(row)\n"
     ),
-    params=(SOURCE, Param("n", "int", default=10, min=1, max=10_000, label="Rows to take")),
+    params=(SOURCE, Param("n", "int", default=10, min=1, max=10_000, label="Rows to take", driver_rows=True)),
     outcomes=("rows", "empty"),
     run=run,
 )
