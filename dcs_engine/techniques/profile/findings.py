@@ -18,7 +18,7 @@ def _pct(n: int, rows: int) -> str:
 
 
 def _examples(values) -> str:
-    return ", ".join(repr(v) for v in list(values)[:3])
+    return ", ".join(repr(v) if isinstance(v, str) else str(v) for v in list(values)[:3])
 
 
 def _missing(col) -> list[Finding]:
@@ -114,9 +114,9 @@ def literal_findings(where_plan, counts, filter_error: str) -> list[Finding]:
     if where_plan and where_plan.meaning and meaning is not None and written != meaning:
         detail = "; ".join(f"{c.describe()} (the literal is written {c.literal_layout}, the column "
                            f"{c.column_layout})" for c in where_plan.checks if not c.problem)
-        shown = "fails" if written is None else f"{written:,}"
+        shown = "fails as written" if written is None else f"keeps {written:,} rows as written"
         out.append(Finding("literal_mismatch", where_plan.checks[0].comparison.column,
-                           f"the filter keeps {shown} rows as written but {meaning:,} by meaning: {detail}",
+                           f"the filter {shown} but {meaning:,} by meaning: {detail}",
                            abs((written or 0) - meaning)))
     return out
 

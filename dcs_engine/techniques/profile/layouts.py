@@ -129,12 +129,16 @@ def refine(layout: Layout, values) -> Layout:
 
 
 def epoch_reading(lo, hi) -> Layout | None:
-    """Integers from ``lo`` to ``hi``: epoch seconds or milliseconds (1980..2100), else None."""
-    if lo is None or hi is None:
+    """Integers from ``lo`` to ``hi``: epoch seconds or milliseconds, else None.
+
+    Both ends within 1980..2100; or the largest there and both ends on whole minutes (seconds) or
+    whole seconds (milliseconds) -- how tools write dates as epoch numbers, 1970-01-01 included."""
+    if lo is None or hi is None or lo < 0:
         return None
-    if EPOCH_RANGE_S[0] <= lo and hi <= EPOCH_RANGE_S[1]:
+    if EPOCH_RANGE_S[0] <= hi <= EPOCH_RANGE_S[1] and (lo >= EPOCH_RANGE_S[0] or lo % 60 == hi % 60 == 0):
         return EPOCH_SECONDS
-    if EPOCH_RANGE_S[0] * 1000 <= lo and hi <= EPOCH_RANGE_S[1] * 1000:
+    if EPOCH_RANGE_S[0] * 1000 <= hi <= EPOCH_RANGE_S[1] * 1000 and (lo >= EPOCH_RANGE_S[0] * 1000
+                                                                      or lo % 1000 == hi % 1000 == 0):
         return EPOCH_MILLIS
     return None
 

@@ -111,7 +111,8 @@ def string_plan(index, name, spark_type, expr, texts) -> ColumnPlan:
     if layouts.BY_NAME[rest].kind == "text":
         items.append(("number-like", "number-like", S.is_number_like(expr)))
     items.append((rest, layouts.BY_NAME[rest].kind, None, rest))
-    return ColumnPlan(index, name, spark_type, "string", expr, _codes(items), "l", f"octet_length({expr})")
+    return ColumnPlan(index, name, spark_type, "string", expr, _codes(items), "l",
+                      f"CAST(octet_length({expr}) AS BIGINT)")
 
 
 def _text_code(plan: ColumnPlan, text) -> int:

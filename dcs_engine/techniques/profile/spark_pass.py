@@ -68,9 +68,9 @@ def _chunk_exprs(plans, cols, nd, nl) -> list[str]:
     lg = ["CAST(NULL AS BIGINT)"] * nl
     for i, _, slot, pos in cols:
         if slot == "d":
-            d[pos] = plans[i].slot_expr
+            d[pos] = f"CAST({plans[i].slot_expr} AS DOUBLE)"
         elif slot == "l":
-            lg[pos] = plans[i].slot_expr
+            lg[pos] = f"CAST({plans[i].slot_expr} AS BIGINT)"
     return [f"CAST({key} AS BIGINT)", *d, *lg]
 
 

@@ -89,6 +89,8 @@ def _check(cmp: Comparison, plan, reading) -> LiteralCheck | None:
         shown = S.spark_value(lay, cmp.column if S.ident(cmp.column) == f"`{cmp.column}`" and
                               cmp.column.isidentifier() else col, guarded=False)
     elif plan.spark_type in NUMERIC or plan.spark_type.startswith("decimal"):
+        if reading and layouts.classify(cmp.literal.strip()).kind in ("integer", "decimal"):
+            return None  # a number against epoch numbers: compared as numbers, nothing to say
         want = "timestamp" if reading else "integer" if plan.spark_type in NUMERIC[:4] else "decimal"
         lay, col_name = reading, reading.name if reading else plan.spark_type
         col_value = shown = S.typed_value(plan.spark_type, col, reading)
@@ -110,6 +112,8 @@ def _check(cmp: Comparison, plan, reading) -> LiteralCheck | None:
         rewritten = quote(text) if text is not None else None
     elif plan.family == "temporal":
         rewritten = quote(value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat())
+    elif reading is not None:
+        rewritten = layouts.render(reading, value)
     else:
         rewritten = typed
     return LiteralCheck(cmp, col_name, lit_lay.name, rewritten, typed, col_value, shown)
