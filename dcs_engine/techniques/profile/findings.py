@@ -56,18 +56,26 @@ def _impossible(col) -> list[Finding]:
     return [Finding("impossible_values", col.name, text, o.count, col.share(o.count))]
 
 
+def _family(lay) -> str:
+    """Layouts that read the same way are one family: plain numbers with or without thousands separators,
+    words and ids; each date or timestamp layout is its own (``20160620`` against ``2016-06-20``)."""
+    if lay.kind in ("integer", "decimal") or lay.layout == "thousands separators":
+        return "number"
+    return "text" if lay.kind in ("id", "text") else lay.layout
+
+
 def _mixed(col) -> list[Finding]:
     out = []
-    real = [(k, n) for k, n in col.kinds if k not in ("null",)]
-    if col.spark_type == "string" and len(real) > 1:
-        main = col.layouts[0] if col.layouts else None
+    families: dict[str, int] = {}
+    for lay in col.layouts:
+        families[_family(lay)] = families.get(_family(lay), 0) + lay.count
+    if col.spark_type == "string" and len(families) > 1:
+        minority = sum(sorted(families.values(), reverse=True)[1:])
         detail = "; ".join(f"{lay.layout} {lay.count:,}" + (f" (e.g. {_examples(lay.examples)})"
                                                              if lay.examples else "") for lay in col.layouts)
-        kind = "mixed_kinds"
-        if main is not None and sum(n for _, n in real[1:]) * 100 < col.rows:
-            kind = "unlike_the_rest"
-        out.append(Finding(kind, col.name, "values look like " + ", ".join(f"{k} ({n:,})" for k, n in real)
-                           + f": {detail}", sum(n for _, n in real[1:])))
+        kind = "unlike_the_rest" if minority * 100 < col.rows else "mixed_kinds"
+        out.append(Finding(kind, col.name, "values look like " + ", ".join(f"{k} ({n:,})" for k, n in col.kinds)
+                           + f": {detail}", minority, col.share(minority)))
     present = [(k, n) for k, n in col.json_types if k not in ("null", "missing", "null or missing")]
     if len({"number" if k in ("integer", "decimal") else k for k, _ in present}) > 1:
         out.append(Finding("mixed_json_types", col.name, "the JSON records hold " + ", ".join(
@@ -77,7 +85,8 @@ def _mixed(col) -> list[Finding]:
 
 def _notes(col) -> list[Finding]:
     out = []
-    if col.spark_type == "string" and col.kinds and col.kinds[0][0] in HIDDEN and len(col.kinds) == 1:
+    if col.spark_type == "string" and col.layouts and col.layouts[0].kind in HIDDEN \
+            and len({_family(lay) for lay in col.layouts}) == 1:
         lay = col.layouts[0]
         out.append(Finding("hidden_type", col.name, f"text holding {lay.kind} values ({lay.layout}, "
                                                     f"{lay.count:,} of {col.rows:,}), e.g. {_examples(lay.examples)}"))

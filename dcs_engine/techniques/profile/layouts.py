@@ -123,9 +123,17 @@ def refine(layout: Layout, values) -> Layout:
             return EPOCH_SECONDS
         if EPOCH_RANGE_S[0] * 1000 <= lo and hi <= EPOCH_RANGE_S[1] * 1000:
             return EPOCH_MILLIS
-    if layout.name == "M/d/yyyy" and any(_field(v, "/", 1) > 12 for v in values):
-        return BY_NAME["d/M/yyyy"]
     return layout
+
+
+def settle_day_month(by_layout: dict) -> dict:
+    """``{layout name: texts}`` with ambiguous ``M/d/yyyy`` texts (both fields <= 12) moved to ``d/M/yyyy``
+    when the column has ``d/M`` texts (a first field above 12) and no text that only ``M/d`` reads."""
+    md, dm = by_layout.get("M/d/yyyy"), by_layout.get("d/M/yyyy")
+    if md and dm and not any(_field(v, "/", 1) > 12 for v in md):
+        by_layout = {k: v for k, v in by_layout.items() if k != "M/d/yyyy"}
+        by_layout["d/M/yyyy"] = dm + md
+    return by_layout
 
 
 def epoch_reading(lo, hi) -> Layout | None:
@@ -202,8 +210,24 @@ def _iso_timestamp(text: str) -> datetime | None:
     return datetime.fromisoformat(head + frac + (zone or ""))
 
 
-def render(layout: Layout, value) -> str | None:
-    """``value`` (from :func:`parse` of another layout) written in ``layout``; None if it cannot be."""
+def _iso_like(moment: datetime, like: str) -> str:
+    """``moment`` written as the ISO timestamp ``like`` is: its separator, seconds, fraction and zone."""
+    m = re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([T ])\d{1,2}:\d{2}(:\d{2})?(\.\d+)?(.*)", like.strip())
+    if m is None:
+        return moment.isoformat(sep="T")
+    sep, secs, frac, zone = m.groups()
+    if moment.tzinfo is not None and zone:
+        moment = moment.astimezone(UTC)
+    text = moment.strftime(f"%Y-%m-%d{sep}%H:%M" + (":%S" if secs else ""))
+    if frac:
+        text += "." + f"{moment.microsecond:06d}"[: len(frac) - 1].ljust(len(frac) - 1, "0")
+    return text + (zone if zone in ("Z", " UTC", "UTC", " GMT", "GMT") or not zone
+                   else zone if moment.tzinfo is None else "Z")
+
+
+def render(layout: Layout, value, like: str | None = None) -> str | None:
+    """``value`` (from :func:`parse` of another layout) written in ``layout`` (in the style of the column's
+    value ``like`` where given); None if it cannot be."""
     if isinstance(value, datetime) and layout.kind == "date" and value.time() == datetime.min.time():
         value = value.date()
     if layout.kind == "date" and isinstance(value, date) and not isinstance(value, datetime):
@@ -212,6 +236,8 @@ def render(layout: Layout, value) -> str | None:
         return value.strftime(layout.py_fmt) if layout.py_fmt else None
     if layout.kind == "timestamp" and isinstance(value, date):
         moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+        if layout.name == "ISO 8601 timestamp" and like:
+            return _iso_like(moment, like)
         if layout.name == "ISO 8601 timestamp":
             return moment.replace(tzinfo=None).isoformat(sep="T") if moment.tzinfo is None \
                 else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -40,6 +40,7 @@ class Code:
     kind: str
     cond: str | None        # SQL; None for the last (ELSE) code
     layout: str | None = None
+    example: str | None = None  # a probe value of this layout (a rewritten literal copies its style)
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,15 @@ def _codes(items) -> tuple[Code, ...]:
 
 
 # -- text --------------------------------------------------------------------------------
-def text_layouts(texts) -> tuple[list, str]:
-    """The checked layouts (refined on the column, most frequent first) and the catch-all's layout."""
+def text_layouts(texts) -> tuple[list, str, dict]:
+    """The checked layouts (refined on the column, most frequent first), the catch-all's layout and
+    a first value per layout."""
     by_layout: dict[str, list] = {}
     for t in texts:
         if t is None or t == "" or sentinels.is_blank(t) or sentinels.is_text_placeholder(t):
             continue
         by_layout.setdefault(layouts.classify(t).name, []).append(t)
+    by_layout = layouts.settle_day_month(by_layout)
     checked, textlike = [], []
     total = sum(len(v) for v in by_layout.values())
     for name, vals in sorted(by_layout.items(), key=lambda kv: -len(kv[1])):
@@ -100,14 +103,15 @@ def text_layouts(texts) -> tuple[list, str]:
         elif len(vals) >= MIN_SHARE * total:  # rarer ones fall to the rest, where they still show
             checked.append(lay)
     rest = textlike[0].name if textlike else "text"
-    return checked[:MAX_CHECKED], rest
+    firsts = {layouts.refine(layouts.BY_NAME[name], vals).name: vals[0] for name, vals in by_layout.items()}
+    return checked[:MAX_CHECKED], rest, firsts
 
 
 def string_plan(index, name, spark_type, expr, texts) -> ColumnPlan:
-    checked, rest = text_layouts(texts)
+    checked, rest, firsts = text_layouts(texts)
     items = [("null", "null", f"{expr} IS NULL"), ("empty", "missing", S.is_empty(expr)),
              ("whitespace only", "missing", S.is_blank(expr)), ("placeholder", "missing", S.is_placeholder(expr))]
-    items += [(lay.name, lay.kind, S.spark_check(lay, expr), lay.name) for lay in checked]
+    items += [(lay.name, lay.kind, S.spark_check(lay, expr), lay.name, firsts.get(lay.name)) for lay in checked]
     if layouts.BY_NAME[rest].kind == "text":
         items.append(("number-like", "number-like", S.is_number_like(expr)))
     items.append((rest, layouts.BY_NAME[rest].kind, None, rest))

@@ -21,6 +21,7 @@ from dcs_engine.techniques.profile import layouts
 from dcs_engine.techniques.profile import sql as S
 from dcs_engine.techniques.profile.literals import Comparison, quote, rewrite, where_literals
 
+RANGE_OPS = ("<", ">", "<=", ">=", "between", "not between")
 NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double")
 
 
@@ -48,14 +49,15 @@ class WherePlan:
     meaning_shown: str = ""  # the same, as a user would write it
 
 
-def _column_layout(plan) -> layouts.Layout | None:
+def _column_layout(plan) -> tuple[layouts.Layout | None, str | None]:
+    """The layout (and a probe value of it) that the column's values are read in, by meaning."""
     if plan.family != "string":
-        return None
+        return None, None
     for code in plan.codes[4:-1]:
         if code.layout and layouts.BY_NAME[code.layout].kind in ("date", "timestamp", "integer", "decimal",
                                                                   "number", "bool"):
-            return layouts.BY_NAME[code.layout]
-    return None
+            return layouts.BY_NAME[code.layout], code.example
+    return None, None
 
 
 def _literal_value(cmp: Comparison, want: str):
@@ -82,7 +84,7 @@ def _kind_ok(want: str, value) -> bool:
 def _check(cmp: Comparison, plan, reading) -> LiteralCheck | None:
     col = S.ident(cmp.column)
     if plan.family == "string":
-        lay = _column_layout(plan)
+        lay, example = _column_layout(plan)
         if lay is None:
             return None
         want, col_name, col_value = lay.kind, lay.name, S.spark_value(lay, col)
@@ -108,8 +110,9 @@ def _check(cmp: Comparison, plan, reading) -> LiteralCheck | None:
         value = value if not hasattr(value, "hour") or value.time() != value.min.time() else value.date()
     typed = layouts.sql_literal(value)
     if lay is not None and plan.family == "string":
-        text = layouts.render(lay, value)
-        rewritten = quote(text) if text is not None else None
+        text = layouts.render(lay, value, like=example)
+        ranged = cmp.op in RANGE_OPS and not lay.ordered  # text order is not value order there
+        rewritten = quote(text) if text is not None and not ranged else None
     elif plan.family == "temporal":
         rewritten = quote(value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat())
     elif reading is not None:
