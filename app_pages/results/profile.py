@@ -1,38 +1,82 @@
-"""Result view for profile: findings, the filter's counts side by side, then columns and shapes."""
+"""Result view for profile: findings, the filter's counts side by side, then columns, layouts and outliers."""
 import pandas as pd
 import streamlit as st
 
 from dcs_engine.results import cell
 
 
+def _counts(result) -> None:
+    shown = [("Rows without the filter", result.rows),
+             (f"where {result.where} (as written)", result.rows_in_filter)]
+    if result.rewritten_where and result.rows_in_rewritten is not None:
+        shown.append((f"where {result.rewritten_where} (rewritten)", result.rows_in_rewritten))
+    if result.meaning_where and result.rows_by_meaning is not None:
+        shown.append((f"where {result.meaning_where} (by meaning)", result.rows_by_meaning))
+    for col, (label, n) in zip(st.columns(len(shown)), shown):
+        col.metric(cell(label, 80), "fails" if n is None else f"{n:,}")
+
+
+def _findings(result) -> None:
+    for f in result.findings:
+        text = f"**{f.kind}**" + (f" `{f.column}`" if f.column else "") + f": {f.text}"
+        (st.error if f.outcome == "filter_mismatch" else st.warning)(text)
+    for n in result.notes:
+        st.info((f"`{n.column}`: " if n.column else "") + n.text)
+    if result.malformed_records:
+        st.warning(f"{result.malformed_records:,} JSON line(s) could not be parsed (see `_corrupt_record`)")
+    if result.comparisons:
+        st.dataframe(pd.DataFrame([(c.comparison, c.literal_layout, c.column_layout, c.problem)
+                                   for c in result.comparisons],
+                                  columns=["comparison", "literal written", "column written", "problem"]),
+                     hide_index=True)
+
+
+def _missing_text(c) -> str:
+    return ", ".join(f"{m.what} {m.count:,} ({m.share:.1%})" for m in c.missing)
+
+
+def _outlier_text(c) -> str:
+    o = c.outliers
+    if o is None:
+        return ""
+    return o.note[:60] if o.note else f"{o.count:,} (below {o.below:,}, above {o.above:,})"
+
+
+def _columns(result) -> None:
+    json = any(c.json_types for c in result.columns)
+    rows = [(c.name, c.spark_type, ", ".join(c.python_types))
+            + ((", ".join(f"{k} {n:,}" for k, n in c.json_types),) if json else ())
+            + (c.nulls, _missing_text(c), ", ".join(f"{k} {n:,}" for k, n in c.kinds), cell(c.min, 40),
+               cell(c.max, 40), _outlier_text(c)) for c in result.columns]
+    st.dataframe(pd.DataFrame(rows, columns=["column", "type", "python types"]
+                              + (["JSON types in the records"] if json else [])
+                              + ["nulls", "missing (not null)", "looks like", "min", "max", "far out"]),
+                 hide_index=True)
+
+
+def _column_detail(c, probe_rows: int) -> None:
+    if c.layouts:
+        st.dataframe(pd.DataFrame([(lay.layout, lay.kind, lay.count, lay.in_filter,
+                                    ", ".join(cell(v, 40) for v in lay.examples)) for lay in c.layouts],
+                                  columns=["written as", "kind", "rows", "rows in filter", "examples"]),
+                     hide_index=True)
+    o = c.outliers
+    if o is not None and not o.note:
+        st.markdown(f"Fences ({o.scale}): quartiles {cell(o.q1)} .. {cell(o.q3)}, far out below {cell(o.low)} "
+                    f"or above {cell(o.high)}; examples: "
+                    + ", ".join(cell(v, 30) for v in (*o.low_examples, *o.high_examples)))
+    st.dataframe(pd.DataFrame([("null" if s.shape is None else s.shape, s.count, s.kind,
+                                ", ".join(cell(v, 40) for v in s.examples)) for s in c.shapes],
+                              columns=[f"shape (first {probe_rows:,} rows)", "rows", "kind", "examples"]),
+                 hide_index=True)
+
+
 def render(result) -> None:
     st.markdown(f"**{result.headline}** ({result.elapsed_s:.2f} s)")
     if result.where:
-        cols = st.columns(3 if result.suggested_where else 2)
-        cols[0].metric("Rows without the filter", f"{result.rows:,}")
-        cols[1].metric(f"where {result.where}",
-                       "fails" if result.rows_in_filter is None else f"{result.rows_in_filter:,}")
-        if result.suggested_where:
-            cols[2].metric(f"where {result.suggested_where}", f"{result.rows_in_suggested:,}")
-    for f in result.findings:
-        text = f"**{f.kind}**" + (f" `{f.column}`" if f.column else "") + f": {f.text}"
-        (st.error if f.kind in ("literal_shape", "filter_fails") else st.warning)(text)
-    if result.comparisons:
-        st.dataframe(pd.DataFrame(list(result.comparisons), columns=["comparison", "literal shape", "column shapes"]),
-                     hide_index=True)
-    if getattr(result, "malformed_records", None):
-        st.warning(f"{result.malformed_records:,} JSON line(s) could not be parsed (see `_corrupt_record`)")
-    json = any(getattr(c, "json_types", ()) for c in result.columns)
-    st.dataframe(pd.DataFrame(
-        [(c.name, c.spark_type, ", ".join(c.python_types))
-         + ((", ".join(f"{k} {n:,}" for k, n in c.json_types),) if json else ())
-         + (c.nulls, c.distinct_shapes, ", ".join(f"{k} {n:,}" for k, n in c.kinds), cell(c.min, 60),
-            cell(c.max, 60)) for c in result.columns],
-        columns=["column", "type", "python types"] + (["JSON types in the records"] if json else [])
-        + ["nulls", "shapes", "looks like", "min", "max"]), hide_index=True)
+        _counts(result)
+    _findings(result)
+    _columns(result)
     for c in result.columns:
-        with st.expander(f"{c.name}: {c.distinct_shapes} shape(s)"):
-            st.dataframe(pd.DataFrame(
-                [("null" if s.shape is None else s.shape, s.count, s.in_filter, s.kind,
-                  ", ".join(cell(v, 60) for v in s.examples)) for s in c.shapes],
-                columns=["shape", "rows", "rows in filter", "kind", "examples"]), hide_index=True)
+        with st.expander(f"{c.name}: {len(c.layouts) or len(c.kinds)} kind(s) of value"):
+            _column_detail(c, result.probe_rows)
