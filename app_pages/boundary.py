@@ -19,9 +19,7 @@ def guard():
     except DcsError as exc:
         st.error(exc.message, icon="🚫")
     except Exception as exc:  # noqa: BLE001 - the boundary must survive anything
-        from dcs_engine.triage import triage_exception
-
-        report = triage_exception(exc)
+        report = service.triage_exception(exc)
         st.error(f"Unexpected failure: {report.headline}", icon="💥")
         if report.recovery:
             st.markdown("\n".join(f"- {r}" for r in report.recovery))

@@ -4,7 +4,7 @@ import json
 import streamlit as st
 
 from app_pages import state
-from dcs_engine import config, limits, registry
+from dcs_engine import config, limits, service
 from dcs_engine.errors import DcsError
 from runbook import load_builtin, loads
 from runbook.schema import json_schema
@@ -48,5 +48,5 @@ st.download_button("JSON Schema of the format", json.dumps(json_schema(), indent
 
 st.subheader("Techniques")
 rows = [{"id": t.id, "title": t.title, "runs in the app": "yes" if t.runnable else "snippet only",
-         "outcomes": ", ".join(t.outcomes)} for t in registry.all_techniques().values()]
+         "outcomes": ", ".join(t.outcomes)} for t in service.techniques().values()]
 st.dataframe(rows, hide_index=True)

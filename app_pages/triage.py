@@ -2,13 +2,13 @@
 import streamlit as st
 
 from app_pages import results, state
-from dcs_engine import config, limits, registry, service
+from dcs_engine import config, limits, service
 from runbook.walk import route_to
 
 state.init()
 ss = st.session_state
 st.title("Triage a traceback")
-tech = registry.get("triage")
+tech = service.technique("triage")
 if not tech.runnable:
     st.info("Traceback triage arrives with its engine function; until then use the snippet.")
     st.code(tech.snippet, language="python")

@@ -21,12 +21,6 @@ from dcs_engine.errors import DcsError
 
 from . import datapanel, state
 
-# Parameters that name columns but are still declared "str" on main (issue 14 asks the technique
-# owners to declare them "column"/"columns").  Used only while a parameter is still "str":
-# delete a line once its technique declares the kind.
-LEGACY_COLUMN_PARAMS = {("skew", "keys"): "columns", ("repartition", "key"): "column",
-                        ("sample", "column"): "column", ("divide_conquer", "column"): "column",
-                        ("branch_count", "group_by"): "column", ("naughty_rows", "arguments"): "columns"}
 # What a column parameter is for, where the kind alone does not say it.
 OPTIONAL_COLUMNS = {("branch_count", "group_by"), ("naughty_rows", "arguments")}
 NUMERIC_COLUMNS = {("divide_conquer", "column")}
@@ -131,11 +125,7 @@ def _user_code(tech, p, role: str) -> str:
 
 def column_kind(tech, p) -> str | None:
     """"column"/"columns" for a parameter that names columns of the source, else None."""
-    if p.kind in ("column", "columns"):
-        return p.kind
-    if p.kind == "str":
-        return LEGACY_COLUMN_PARAMS.get((tech.id, p.name))
-    return None
+    return p.kind if p.kind in ("column", "columns") else None
 
 
 def _names(value) -> list[str]:

@@ -35,7 +35,8 @@ CONDITIONS: dict[str, str] = {
     "USER_CODE_FAILED": "the user's function raised on the driver",
     "USER_CODE_MISSING_COLUMN": "the user's function reads a column the data does not have (it raised on every row)",
     "USER_MODULE_NOT_ON_EXECUTORS": "executors cannot import the module the user's function comes from",
-    "INSTRUMENT_REFUSED": "a function the branch counter cannot rewrite (lambda, closure, async, global, hiding decorator)",
+    "INSTRUMENT_REFUSED": "a function the branch counter cannot rewrite (lambda, closure, async, global, a hiding "
+                          "decorator)",
     "EXPECTATION_INVALID": "a branch-count expectation that does not parse or names no line of the function",
     # techniques and their contract
     "TECHNIQUE_UNKNOWN": "no technique has this id",

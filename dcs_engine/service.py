@@ -149,6 +149,18 @@ def technique(technique_id: str):
     return registry.get(technique_id)
 
 
+def triage_exception(exc: BaseException):
+    """The triage of an exception the app itself met (no user code runs: the text is only read)."""
+    from dcs_engine.triage import triage_exception as triage
+
+    return triage(exc)
+
+
+def techniques() -> dict:
+    """Every registered technique by id (what the pages list; nothing runs)."""
+    return registry.all_techniques()
+
+
 def check_params(technique_id: str, raw: dict, columns=None) -> None:
     """Refuse bad parameters before any Spark job: types and ranges, and, given the source's
     columns, every column parameter (condition COLUMN_NOT_FOUND)."""
@@ -172,4 +184,5 @@ def source_formats() -> tuple[str, ...]:
 __all__ = ["DcsError", "start_run", "start_run_as", "start_check", "get_run", "describe_source", "connect",
            "connection_info", "settings_from", "current_settings", "spark_state", "restart_spark", "worker_info",
            "start_eventlog", "start_compare", "get_eventlog_run", "eventlog_apps", "save_eventlog_upload",
-           "parse_source", "technique", "check_params", "demo_datasets", "source_formats"]
+           "parse_source", "technique", "techniques", "triage_exception", "check_params", "demo_datasets",
+           "source_formats"]
