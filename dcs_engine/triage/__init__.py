@@ -202,9 +202,19 @@ def _from_scan(res, seen: Counter, evidence: set, source: str, catalog) -> Triag
         return TriageReport("NoError", f"no error lines in {res.lines} lines", symptom="crash", node_id=UNKNOWN_NODE,
                             recovery=UNKNOWN_RECOVERY, title="No error found", source=source, kind="none",
                             why="the log holds no error, exception or warning line", decided_by="none")
-    return _report(res.block.text(), source=source, line_no=res.block.start_line,
+    block = _telling_block(res)
+    return _report(block.text(), source=source, line_no=block.start_line,
                    also_seen=sorted(seen.items(), key=lambda kv: (-kv[1], kv[0])), catalog=catalog,
                    elsewhere=frozenset(evidence))
+
+
+def _telling_block(res):
+    """The most severe block that names an exception: a traceback cut before its closing line (a
+    truncated paste, a log that ends mid-trace) says less than an earlier block with the error itself."""
+    for block in (res.block, *res.others):
+        if extract(block.text()).chain:
+            return block
+    return res.block
 
 
 def triage_file(path, catalog=None) -> TriageReport:

@@ -56,7 +56,7 @@ _AT_START = re.compile(
     rf"^(?P<lead>(?:Caused by|Suppressed|Wrapped by|Exception in thread \"[^\"]*\"|Uncaught exception)?:?\s*)"
     rf"(?P<cls>{_DOTTED}|{_NAME}){_AFTER}(?::[ \t]?(?P<msg>.*))?$")
 _INSIDE = re.compile(rf"(?:(?<=: )|(?<=:)|(?<=\s)|(?<=\()|(?<=[\"'=]))(?P<cls>{_DOTTED}){_AFTER}"
-                     rf"(?::[ \t]?(?P<msg>.*))?$"
+                     rf"(?::[ \t]?(?P<msg>.*)|\s+\((?P<dparen>.*))?$"  # Spark's "Lost task ...: X (msg) [duplicate 1]"
                      rf"|(?<=: )(?P<bare>{_NAME}){_AFTER}(?::[ \t]?(?P<bmsg>.*)|\s+\((?P<paren>.*))?$")
 _BARE_WORDS = re.compile(r"^(?:Exception|Error|Failure)\s+[a-z]")  # "Exception in task 1.0 ..." is prose
 GRPC_RPC = re.compile(r"<(?P<cls>_\w+) of RPC that terminated with")
@@ -118,12 +118,21 @@ def exception_inside(text: str):
     """``(offset, qualname, message)`` of the first exception named inside a message."""
     for m in _INSIDE.finditer(text):
         if m.group("cls"):
-            return m.start("cls"), m.group("cls"), (m.group("msg") or "").strip()
+            msg = m.group("msg")
+            if msg is None and m.group("dparen") is not None:
+                msg = _paren_message(m.group("dparen"))
+            return m.start("cls"), m.group("cls"), (msg or "").strip()
         if m.group("bare"):
             paren = m.group("paren")
             msg = m.group("bmsg") if m.group("bmsg") is not None else ("(" + paren if paren is not None else "")
             return m.start("bare"), m.group("bare"), msg.strip()
     return None
+
+
+def _paren_message(text: str) -> str:
+    """The message of ``X (message) [duplicate N]``; a traceback that starts there is read as one."""
+    text = re.sub(r"\)?\s*(?:\[duplicate \d+\])?\s*$", "", text)
+    return "" if text.startswith("Traceback (most recent") else text
 
 
 # ------------------------------------------------------------------ JSON and escaped lines

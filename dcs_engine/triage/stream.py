@@ -89,6 +89,7 @@ class ScanResult:
     bytes: int
     severities: Counter
     engine: str = "python"
+    others: tuple = ()  # the last block of each lower severity, most severe first (fallbacks)
 
 
 def has_needle(line: bytes) -> bool:
@@ -148,8 +149,9 @@ class Collector:
 
     def result(self, lines: int, nbytes: int, engine: str) -> ScanResult:
         self.close()
-        best = self.best[max(self.best)] if self.best else None
-        return ScanResult(best, self.blocks, lines, nbytes, self.severities, engine)
+        order = [self.best[k] for k in sorted(self.best, reverse=True)]
+        best = order[0] if order else None
+        return ScanResult(best, self.blocks, lines, nbytes, self.severities, engine, tuple(order[1:]))
 
 
 # ------------------------------------------------------------------ engine 1: Python, any stream
