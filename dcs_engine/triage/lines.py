@@ -59,6 +59,7 @@ _INSIDE = re.compile(rf"(?:(?<=: )|(?<=:)|(?<=\s)|(?<=\()|(?<=[\"'=]))(?P<cls>{_
                      rf"(?::[ \t]?(?P<msg>.*)|\s+\((?P<dparen>.*))?$"  # Spark's "Lost task ...: X (msg) [duplicate 1]"
                      rf"|(?<=: )(?P<bare>{_NAME}){_AFTER}(?::[ \t]?(?P<bmsg>.*)|\s+\((?P<paren>.*))?$")
 _BARE_WORDS = re.compile(r"^(?:Exception|Error|Failure)\s+[a-z]")  # "Exception in task 1.0 ..." is prose
+BASE_CLASSES = frozenset({"Error", "Exception", "RuntimeError", "BaseException"})  # bare, with no module
 GRPC_RPC = re.compile(r"<(?P<cls>_\w+) of RPC that terminated with")
 
 

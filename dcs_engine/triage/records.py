@@ -88,6 +88,7 @@ class _Reader:
         return lv
 
     def _nested(self, lv: Level, n: int) -> None:
+        lv = self._label_or_wrapper(lv, n)
         for _ in range(6):
             hit = L.exception_inside(lv.message)
             if hit is None:
@@ -97,6 +98,24 @@ class _Reader:
             lv = Level(cls, msg, n, "jvm")
             self.segments[-1].append(lv)
             self.last = lv
+
+    def _label_or_wrapper(self, lv: Level, n: int) -> Level:
+        """A bare base class whose message starts with a qualified exception: R's and sbt's ``Error:``
+        label is no class at all (the named one is the error); ``Exception: java.lang.X: ...`` (Python
+        code re-raising a JVM failure as text) wraps it -- a level under it."""
+        if lv.qualname not in L.BASE_CLASSES or "." not in lv.message.split(":", 1)[0]:
+            return lv
+        tok = L.exception_at_start(lv.message)
+        if tok is None or "." not in tok[0]:
+            return lv
+        if lv.qualname == "Error":
+            lv.qualname, lv.message = tok[0], tok[1]
+            return lv
+        lv.message = ""
+        inner = Level(tok[0], tok[1], n, "jvm")
+        self.segments[-1].append(inner)
+        self.last = inner
+        return inner
 
     def feed(self, n: int, line: str, first: bool) -> None:
         msg = line
