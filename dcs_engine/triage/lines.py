@@ -130,6 +130,24 @@ def exception_inside(text: str):
     return None
 
 
+_GRPC_CODES = ("CANCELLED|UNKNOWN|INVALID_ARGUMENT|DEADLINE_EXCEEDED|NOT_FOUND|ALREADY_EXISTS|PERMISSION_DENIED"
+               "|RESOURCE_EXHAUSTED|FAILED_PRECONDITION|ABORTED|OUT_OF_RANGE|UNIMPLEMENTED|INTERNAL|UNAVAILABLE"
+               "|DATA_LOSS|UNAUTHENTICATED")
+_GRPC_JAVA = re.compile(rf"^(?P<code>{_GRPC_CODES})\b")  # io.grpc.StatusRuntimeException: UNAVAILABLE: io exception
+_GRPC_PY = re.compile(rf"\bStatusCode\.(?P<code>{_GRPC_CODES})\b")  # grpc-python's status in any message
+
+
+def grpc_status(name: str, message: str) -> str | None:
+    """The gRPC status code a level's own text names (Java's ``Status*Exception: CODE: ...``, or
+    grpc-python's ``StatusCode.CODE``), if any."""
+    if name in ("StatusRuntimeException", "StatusException"):
+        m = _GRPC_JAVA.match(message)
+        if m:
+            return m.group("code")
+    m = _GRPC_PY.search(message)
+    return m.group("code") if m else None
+
+
 def _paren_message(text: str) -> str:
     """The message of ``X (message) [duplicate N]``; a traceback that starts there is read as one."""
     text = re.sub(r"\)?\s*(?:\[duplicate \d+\])?\s*$", "", text)

@@ -261,6 +261,7 @@ class _Reader:
             lv.conditions = conditions_in(text)
             m = SQLSTATE_RX.search(text)
             lv.sqlstate = m.group("state") if m else None
+            lv.status = lv.status or L.grpc_status(lv.name, lv.message)
         return self.chain
 
 
