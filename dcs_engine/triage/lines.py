@@ -148,6 +148,21 @@ def grpc_status(name: str, message: str) -> str | None:
     return m.group("code") if m else None
 
 
+_REPR = re.compile(rf"(?:<class '(?P<qual>(?:[A-Za-z_][\w]*\.)*{_NAME})'>,\s*)?(?<![\w.])(?P<cls>{_DOTTED}|{_NAME})"
+                   r"\((?P<q>['\"])(?P<msg>(?:\\.|(?!(?P=q)).)*)")
+
+
+def exception_repr(text: str):
+    """``(qualname, message)`` of an exception printed as its Python repr -- ``ValueError('bad')``,
+    or ``sys.exc_info()``'s ``(<class 'pkg.X'>, X('msg', ...)`` -- anywhere in a line."""
+    m = _REPR.search(text)
+    if m is None:
+        return None
+    qual = m.group("qual")
+    cls = qual if qual and qual.rsplit(".", 1)[-1] == m.group("cls").rsplit(".", 1)[-1] else m.group("cls")
+    return cls, m.group("msg")
+
+
 def _paren_message(text: str) -> str:
     """The message of ``X (message) [duplicate N]``; a traceback that starts there is read as one."""
     text = re.sub(r"\)?\s*(?:\[duplicate \d+\])?\s*$", "", text)

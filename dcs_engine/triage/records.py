@@ -211,6 +211,8 @@ class _Reader:
             hit = L.exception_inside(s)
             if hit is not None:
                 self.add(hit[1], hit[2], n, "log")
+            else:
+                self._repr(n, s)
             return
         if self.cont and self.last is not None and len(self.last.extra) < MAX_EXTRA:
             self._continuation(s)
@@ -218,6 +220,13 @@ class _Reader:
         hit = L.exception_inside(s)  # "<container id>: java.lang.X: ..." -- a prefix this reader does not know
         if hit is not None and "." in hit[1] and s[max(0, hit[0] - 2):hit[0]] in (": ", '="', "='", ' "', " '"):
             self.add(hit[1], hit[2].rstrip("\"'"), n, "log")
+        elif not self.segments[-1]:
+            self._repr(n, s)
+
+    def _repr(self, n: int, s: str) -> None:
+        found = L.exception_repr(s)
+        if found is not None:
+            self.add(found[0], found[1], n, "log")
 
     def _continuation(self, s: str) -> None:
         m = SQLSTATE_RX.fullmatch(s)
