@@ -31,7 +31,7 @@ _TRANSPORT = re.compile(
     r"|E(?: {3,}|\t)(?=\S|\t| )"  # pytest's failure marker "E   " before each line of the error
     r"|[A-Za-z0-9][\w.\-]*\s+\|\s?(?=\S|\t| {2})"  # docker compose "service-1  | "
     r"|(?:\[Stage \d+:[^\]]*\]\s*)+"  # console progress bar left on the line
-    r"|>+ ?(?=\S)"  # a quoted reply (e-mail, Markdown "> ")
+    r"|>+ ?(?=\S)|> (?=\s)"  # a quoted reply (e-mail, Markdown "> "), also before an indented line
     r")")
 _LEVELS_UP = "TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL"
 _TS = (r"(?:\d{2,4}[-/.]\d{2}[-/.]\d{2}(?:[ T]|, )\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:\s?(?:Z|[+-]\d{2}:?\d{2}|UTC))?"
