@@ -259,6 +259,29 @@ def json_lines(line: str) -> list[str] | None:
     return out
 
 
+_KV = re.compile(r'^\s*"(?P<k>[\w.]+)"\s*:\s*"(?P<v>(?:\\.|[^"\\])*)"?\s*,?\s*$')
+_CLASS_KEYS = ("class", "type", "className", "exception_class")
+_CLASS_ONLY = re.compile(rf"(?:{_DOTTED}|{_NAME})")
+
+
+def _pretty_json_field(line: str, pending: list) -> str | None:
+    """A structured log record printed over many lines (``jq``, a pasted document): its exception's
+    ``"class": "X"`` line is held back, and the ``"msg": "..."`` line after it reads as ``X: msg``."""
+    if '":' not in line:
+        return line
+    m = _KV.match(line)
+    if m is None:
+        return line
+    key, value = m.group("k"), m.group("v")
+    if key in _CLASS_KEYS and _CLASS_ONLY.fullmatch(value):
+        pending[0] = value
+        return None
+    if key in _MSG_KEYS and pending[0]:
+        cls, pending[0] = pending[0], None
+        return f"{cls}: " + (value if "\\n" in value else value.replace('\\"', '"'))
+    return line
+
+
 def unescape_lines(line: str) -> list[str] | None:
     """A line holding a whole traceback with literal \\n, split into its lines."""
     if line.count("\\n") < 2 or not any(m in line for m in _ESCAPED_MARKERS):
@@ -314,8 +337,11 @@ def normalize_with_prefixes(text: str) -> tuple[list[str], list[Record | None]]:
     if "\x1b" in text:
         text = ANSI.sub("", text)
     out: list[str] = []
+    pending: list[str | None] = [None]
     for raw in text.splitlines():
-        line = strip_transport(raw)
+        line = _pretty_json_field(strip_transport(raw), pending)
+        if line is None:
+            continue
         if "{" in line:
             expanded = json_lines(line)
             if expanded is not None:
