@@ -47,3 +47,36 @@ def test_a_repr_in_source_code_is_not_the_error():
                     "ValueError: header row has 7 fields, expected 9\n")
     assert (r.surfaced_class, r.exception_class, r.message) == ("ValueError", "ValueError",
                                                                 "header row has 7 fields, expected 9")
+
+
+GATEWAY_GONE = """Traceback (most recent call last):
+  File "/opt/conda/lib/python3.10/site-packages/py4j/clientserver.py", line 480, in connect_to_java_server
+    self.socket.connect((self.java_address, self.java_port))
+ConnectionRefusedError: [Errno 111] Connection refused
+ERROR:py4j.java_gateway:An error occurred while trying to connect to the Java server (127.0.0.1:40419)
+Traceback (most recent call last):
+  File "/home/kim/etl/daily.py", line 31, in <module>
+    n = visits.count()
+  File "/opt/conda/lib/python3.10/site-packages/py4j/protocol.py", line 334, in get_return_value
+    raise Py4JError(
+py4j.protocol.Py4JError: An error occurred while calling o77.count
+"""
+
+
+@pytest.mark.parametrize("how", ["text", "file"])
+def test_a_py4j_wrapper_takes_the_cause_logged_just_before_it(tmp_path, how):
+    """Py4J's error stands on a cause; when that cause was logged as its own record right before
+    (the gateway's failed reconnect), it is the innermost error."""
+    p = tmp_path / "notebook.log"
+    p.write_text(GATEWAY_GONE)
+    r = triage_text(GATEWAY_GONE) if how == "text" else triage_file(p)
+    assert (r.surfaced_class, r.exception_class, r.outcome) == ("Py4JError", "ConnectionRefusedError",
+                                                                "toolchain_panic"), r.why
+
+
+def test_a_cut_py4j_error_takes_the_java_class_its_title_names():
+    r = triage_text("Spark job fails: java.lang.NoSuchMethodError: 'scala.collection.immutable.ArraySeq'\n\n"
+                    "Py4JJavaError                             Traceback (most recent call last)\n"
+                    "Cell In[7], line 3\n      1 out = spark.read.format('vecstore').load()\n")
+    assert (r.surfaced_class, r.exception_class, r.outcome) == ("Py4JJavaError", "NoSuchMethodError",
+                                                                "framework_state"), r.why
