@@ -100,13 +100,14 @@ class _Reader:
             self.last = lv
 
     def _label_or_wrapper(self, lv: Level, n: int) -> Level:
-        """A bare base class whose message starts with a qualified exception: R's and sbt's ``Error:``
-        label is no class at all (the named one is the error); ``Exception: java.lang.X: ...`` (Python
-        code re-raising a JVM failure as text) wraps it -- a level under it."""
-        if lv.qualname not in L.BASE_CLASSES or "." not in lv.message.split(":", 1)[0]:
+        """A level whose message starts with a qualified exception: Java's ``new X(cause)`` prints
+        ``X: <cause class>: <cause message>``, Python code re-raising a JVM failure as text prints
+        ``Exception: java.lang.Y: ...`` -- the named one is a level under it.  R's and sbt's ``Error:``
+        label is no class at all: the named exception replaces it."""
+        if "." not in lv.message.split(":", 1)[0]:
             return lv
         tok = L.exception_at_start(lv.message)
-        if tok is None or "." not in tok[0]:
+        if tok is None or "." not in tok[0] or tok[2]:
             return lv
         if lv.qualname == "Error":
             lv.qualname, lv.message = tok[0], tok[1]
@@ -261,10 +262,8 @@ class _Reader:
     def finish(self) -> Chain:
         self._close_py()
         levels: list[Level] = [lv for seg in reversed(self.segments) for lv in seg]
-        seen: dict = {}
-        for i, lv in enumerate(levels):  # keep each exception at its deepest place
-            seen[lv.key()] = i
-        self.chain.levels = [lv for i, lv in enumerate(levels) if seen[lv.key()] == i]
+        self.chain.levels = [lv for i, lv in enumerate(levels)  # keep each exception at its deepest place
+                             if not any(_same(lv, later) for later in levels[i + 1:])]
         for lv in self.chain.levels:
             text = lv.text
             lv.conditions = conditions_in(text)
@@ -272,6 +271,15 @@ class _Reader:
             lv.sqlstate = m.group("state") if m else None
             lv.status = lv.status or L.grpc_status(lv.name, lv.message)
         return self.chain
+
+
+def _same(a: Level, b: Level) -> bool:
+    """The same exception printed twice -- also when one print was cut short or got a trailing
+    artefact (a viewer's "+details", a truncated line): one message starts the other."""
+    if a.name != b.name:
+        return False
+    x, y = (m[:300].rstrip(".\u2026 ") for m in (a.message, b.message))  # "...": a cut print
+    return x == y or (bool(x) and bool(y) and (x.startswith(y) or y.startswith(x)))
 
 
 # a record without one of these cannot hold an exception: it is not read at all
