@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from .catalog import ROOT_CAUSES, CatalogError, load_catalog, load_classes
 from .decide import decide
-from .parse import Extract, extract
+from .parse import WRAPPERS, Extract, extract
 from .report import UNKNOWN_NODE, UNKNOWN_RECOVERY, LevelInfo, TriageReport
 from .sparkcat import spark_catalog
 
@@ -202,9 +202,24 @@ def _from_scan(res, seen: Counter, evidence: set, source: str, catalog) -> Triag
         return TriageReport("NoError", f"no error lines in {res.lines} lines", symptom="crash", node_id=UNKNOWN_NODE,
                             recovery=UNKNOWN_RECOVERY, title="No error found", source=source, kind="none",
                             why="the log holds no error, exception or warning line", decided_by="none")
-    return _report(res.block.text(), source=source, line_no=res.block.start_line,
+    text, line_no = _telling_block(res)
+    return _report(text, source=source, line_no=line_no,
                    also_seen=sorted(seen.items(), key=lambda kv: (-kv[1], kv[0])), catalog=catalog,
                    elsewhere=frozenset(evidence))
+
+
+def _telling_block(res):
+    """The most severe block that names an exception: a traceback cut before its closing line (a
+    truncated paste, a log that ends mid-trace) says less than an earlier block with the error itself."""
+    for block in (res.block, *res.others):
+        chain = extract(block.text()).chain
+        before = block.before
+        if chain and chain[-1].name in WRAPPERS and before is not None and \
+                before.start_line + before.lines + 3 >= block.start_line:  # the cause logged right before
+            return before.text() + "\n" + block.text(), before.start_line
+        if chain:
+            return block.text(), block.start_line
+    return res.block.text(), res.block.start_line
 
 
 def triage_file(path, catalog=None) -> TriageReport:

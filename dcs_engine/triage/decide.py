@@ -65,10 +65,19 @@ def _entry_on_level(lv: Level, entries) -> tuple[Entry, str, str] | None:
             continue
         if e.knows_class(lv.qualname):
             return e, "exception", lv.name
-        hit = e.text_hit(lv.text)
+        hit = _wrapped_hit(e, lv.text)
         if hit:
             return e, "pattern", hit.group(0)
     return None
+
+
+def _wrapped_hit(e: Entry, text: str):
+    """A pattern hit in a level's message, also across a line wrap (a terminal, an issue page or a
+    log viewer that cut the message inside a word or at a space)."""
+    hit = e.text_hit(text)
+    if hit or "\n" not in text:
+        return hit
+    return e.text_hit(text.replace("\n", "")) or e.text_hit(text.replace("\n", " "))
 
 
 def _curated(ex: Extract, entries) -> Decision | None:

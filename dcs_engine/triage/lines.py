@@ -31,7 +31,7 @@ _TRANSPORT = re.compile(
     r"|E(?: {3,}|\t)(?=\S|\t| )"  # pytest's failure marker "E   " before each line of the error
     r"|[A-Za-z0-9][\w.\-]*\s+\|\s?(?=\S|\t| {2})"  # docker compose "service-1  | "
     r"|(?:\[Stage \d+:[^\]]*\]\s*)+"  # console progress bar left on the line
-    r"|>+ ?(?=\S)"  # a quoted reply (e-mail, Markdown "> ")
+    r"|>+ ?(?=\S)|> (?=\s)"  # a quoted reply (e-mail, Markdown "> "), also before an indented line
     r")")
 _LEVELS_UP = "TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL"
 _TS = (r"(?:\d{2,4}[-/.]\d{2}[-/.]\d{2}(?:[ T]|, )\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:\s?(?:Z|[+-]\d{2}:?\d{2}|UTC))?"
@@ -56,9 +56,10 @@ _AT_START = re.compile(
     rf"^(?P<lead>(?:Caused by|Suppressed|Wrapped by|Exception in thread \"[^\"]*\"|Uncaught exception)?:?\s*)"
     rf"(?P<cls>{_DOTTED}|{_NAME}){_AFTER}(?::[ \t]?(?P<msg>.*))?$")
 _INSIDE = re.compile(rf"(?:(?<=: )|(?<=:)|(?<=\s)|(?<=\()|(?<=[\"'=]))(?P<cls>{_DOTTED}){_AFTER}"
-                     rf"(?::[ \t]?(?P<msg>.*))?$"
+                     rf"(?::[ \t]?(?P<msg>.*)|\s+\((?P<dparen>.*))?$"  # Spark's "Lost task ...: X (msg) [duplicate 1]"
                      rf"|(?<=: )(?P<bare>{_NAME}){_AFTER}(?::[ \t]?(?P<bmsg>.*)|\s+\((?P<paren>.*))?$")
 _BARE_WORDS = re.compile(r"^(?:Exception|Error|Failure)\s+[a-z]")  # "Exception in task 1.0 ..." is prose
+BASE_CLASSES = frozenset({"Error", "Exception", "RuntimeError", "BaseException"})  # bare, with no module
 GRPC_RPC = re.compile(r"<(?P<cls>_\w+) of RPC that terminated with")
 
 
@@ -118,12 +119,54 @@ def exception_inside(text: str):
     """``(offset, qualname, message)`` of the first exception named inside a message."""
     for m in _INSIDE.finditer(text):
         if m.group("cls"):
-            return m.start("cls"), m.group("cls"), (m.group("msg") or "").strip()
+            msg = m.group("msg")
+            if msg is None and m.group("dparen") is not None:
+                msg = _paren_message(m.group("dparen"))
+            return m.start("cls"), m.group("cls"), (msg or "").strip()
         if m.group("bare"):
             paren = m.group("paren")
             msg = m.group("bmsg") if m.group("bmsg") is not None else ("(" + paren if paren is not None else "")
             return m.start("bare"), m.group("bare"), msg.strip()
     return None
+
+
+_GRPC_CODES = ("CANCELLED|UNKNOWN|INVALID_ARGUMENT|DEADLINE_EXCEEDED|NOT_FOUND|ALREADY_EXISTS|PERMISSION_DENIED"
+               "|RESOURCE_EXHAUSTED|FAILED_PRECONDITION|ABORTED|OUT_OF_RANGE|UNIMPLEMENTED|INTERNAL|UNAVAILABLE"
+               "|DATA_LOSS|UNAUTHENTICATED")
+_GRPC_JAVA = re.compile(rf"^(?P<code>{_GRPC_CODES})\b")  # io.grpc.StatusRuntimeException: UNAVAILABLE: io exception
+_GRPC_PY = re.compile(rf"\bStatusCode\.(?P<code>{_GRPC_CODES})\b")  # grpc-python's status in any message
+
+
+def grpc_status(name: str, message: str) -> str | None:
+    """The gRPC status code a level's own text names (Java's ``Status*Exception: CODE: ...``, or
+    grpc-python's ``StatusCode.CODE``), if any."""
+    if name in ("StatusRuntimeException", "StatusException"):
+        m = _GRPC_JAVA.match(message)
+        if m:
+            return m.group("code")
+    m = _GRPC_PY.search(message)
+    return m.group("code") if m else None
+
+
+_REPR = re.compile(rf"(?:<class '(?P<qual>(?:[A-Za-z_][\w]*\.)*{_NAME})'>,\s*)?(?<![\w.])(?P<cls>{_DOTTED}|{_NAME})"
+                   r"\((?P<q>['\"])(?P<msg>(?:\\.|(?!(?P=q)).)*)")
+
+
+def exception_repr(text: str):
+    """``(qualname, message)`` of an exception printed as its Python repr -- ``ValueError('bad')``,
+    or ``sys.exc_info()``'s ``(<class 'pkg.X'>, X('msg', ...)`` -- anywhere in a line."""
+    m = _REPR.search(text)
+    if m is None:
+        return None
+    qual = m.group("qual")
+    cls = qual if qual and qual.rsplit(".", 1)[-1] == m.group("cls").rsplit(".", 1)[-1] else m.group("cls")
+    return cls, m.group("msg")
+
+
+def _paren_message(text: str) -> str:
+    """The message of ``X (message) [duplicate N]``; a traceback that starts there is read as one."""
+    text = re.sub(r"\)?\s*(?:\[duplicate \d+\])?\s*$", "", text)
+    return "" if text.startswith("Traceback (most recent") else text
 
 
 # ------------------------------------------------------------------ JSON and escaped lines
@@ -216,6 +259,29 @@ def json_lines(line: str) -> list[str] | None:
     return out
 
 
+_KV = re.compile(r'^\s*"(?P<k>[\w.]+)"\s*:\s*"(?P<v>(?:\\.|[^"\\])*)"?\s*,?\s*$')
+_CLASS_KEYS = ("class", "type", "className", "exception_class")
+_CLASS_ONLY = re.compile(rf"(?:{_DOTTED}|{_NAME})")
+
+
+def _pretty_json_field(line: str, pending: list) -> str | None:
+    """A structured log record printed over many lines (``jq``, a pasted document): its exception's
+    ``"class": "X"`` line is held back, and the ``"msg": "..."`` line after it reads as ``X: msg``."""
+    if '":' not in line:
+        return line
+    m = _KV.match(line)
+    if m is None:
+        return line
+    key, value = m.group("k"), m.group("v")
+    if key in _CLASS_KEYS and _CLASS_ONLY.fullmatch(value):
+        pending[0] = value
+        return None
+    if key in _MSG_KEYS and pending[0]:
+        cls, pending[0] = pending[0], None
+        return f"{cls}: " + (value if "\\n" in value else value.replace('\\"', '"'))
+    return line
+
+
 def unescape_lines(line: str) -> list[str] | None:
     """A line holding a whole traceback with literal \\n, split into its lines."""
     if line.count("\\n") < 2 or not any(m in line for m in _ESCAPED_MARKERS):
@@ -271,8 +337,11 @@ def normalize_with_prefixes(text: str) -> tuple[list[str], list[Record | None]]:
     if "\x1b" in text:
         text = ANSI.sub("", text)
     out: list[str] = []
+    pending: list[str | None] = [None]
     for raw in text.splitlines():
-        line = strip_transport(raw)
+        line = _pretty_json_field(strip_transport(raw), pending)
+        if line is None:
+            continue
         if "{" in line:
             expanded = json_lines(line)
             if expanded is not None:

@@ -30,7 +30,7 @@ from .frames import user_frame
 from .model import QUIET_LEAVES, Chain, Extract, Level, conditions_in
 from .records import read_record, split_records
 
-__all__ = ["Chain", "Extract", "Level", "conditions_in", "extract", "condition_base", "best_chain"]
+__all__ = ["Chain", "Extract", "Level", "WRAPPERS", "conditions_in", "extract", "condition_base", "best_chain"]
 
 
 # ------------------------------------------------------------------ the whole text
@@ -51,12 +51,29 @@ def best_chain(chains: list[Chain]) -> Chain | None:
     return best
 
 
+# Py4J's wrappers always stand on a cause (the Java exception, or the broken link to the JVM)
+WRAPPERS = ("Py4JJavaError", "Py4JError")
+
+
+def _borrow_cause(best: Chain, chains: list[Chain]) -> None:
+    """A Py4J wrapper left with nothing under it (the text was cut, or the cause was logged apart:
+    a title line, the gateway's own ERROR record) takes the nearest earlier record's innermost error."""
+    if not best.levels or best.levels[-1].name not in WRAPPERS:
+        return
+    for c in reversed(chains[: chains.index(best)]):
+        inner = c.levels[-1] if c.levels else None
+        if inner is not None and inner.name not in WRAPPERS:
+            best.levels.append(inner)
+            return
+
+
 def extract(text: str) -> Extract:
     lines, recs = L.normalize_with_prefixes(text)
     chains = [read_record(lines, *b) for b in split_records(lines, recs)]
     out = Extract(records=len(chains), text="\n".join(lines))
     best = best_chain(chains)
     if best is not None:
+        _borrow_cause(best, chains)
         out.chain = best.levels
         out.surfaced = best.levels[0]
         out.innermost = _innermost(best.levels)

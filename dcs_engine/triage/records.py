@@ -88,6 +88,7 @@ class _Reader:
         return lv
 
     def _nested(self, lv: Level, n: int) -> None:
+        lv = self._label_or_wrapper(lv, n)
         for _ in range(6):
             hit = L.exception_inside(lv.message)
             if hit is None:
@@ -97,6 +98,25 @@ class _Reader:
             lv = Level(cls, msg, n, "jvm")
             self.segments[-1].append(lv)
             self.last = lv
+
+    def _label_or_wrapper(self, lv: Level, n: int) -> Level:
+        """A level whose message starts with a qualified exception: Java's ``new X(cause)`` prints
+        ``X: <cause class>: <cause message>``, Python code re-raising a JVM failure as text prints
+        ``Exception: java.lang.Y: ...`` -- the named one is a level under it.  R's and sbt's ``Error:``
+        label is no class at all: the named exception replaces it."""
+        if "." not in lv.message.split(":", 1)[0]:
+            return lv
+        tok = L.exception_at_start(lv.message)
+        if tok is None or "." not in tok[0] or tok[2]:
+            return lv
+        if lv.qualname == "Error":
+            lv.qualname, lv.message = tok[0], tok[1]
+            return lv
+        lv.message = ""
+        inner = Level(tok[0], tok[1], n, "jvm")
+        self.segments[-1].append(inner)
+        self.last = inner
+        return inner
 
     def feed(self, n: int, line: str, first: bool) -> None:
         msg = line
@@ -192,6 +212,8 @@ class _Reader:
             hit = L.exception_inside(s)
             if hit is not None:
                 self.add(hit[1], hit[2], n, "log")
+            else:
+                self._repr(n, s)
             return
         if self.cont and self.last is not None and len(self.last.extra) < MAX_EXTRA:
             self._continuation(s)
@@ -199,6 +221,13 @@ class _Reader:
         hit = L.exception_inside(s)  # "<container id>: java.lang.X: ..." -- a prefix this reader does not know
         if hit is not None and "." in hit[1] and s[max(0, hit[0] - 2):hit[0]] in (": ", '="', "='", ' "', " '"):
             self.add(hit[1], hit[2].rstrip("\"'"), n, "log")
+        elif not self.segments[-1]:
+            self._repr(n, s)
+
+    def _repr(self, n: int, s: str) -> None:
+        found = L.exception_repr(s)
+        if found is not None:
+            self.add(found[0], found[1], n, "log")
 
     def _continuation(self, s: str) -> None:
         m = SQLSTATE_RX.fullmatch(s)
@@ -233,16 +262,24 @@ class _Reader:
     def finish(self) -> Chain:
         self._close_py()
         levels: list[Level] = [lv for seg in reversed(self.segments) for lv in seg]
-        seen: dict = {}
-        for i, lv in enumerate(levels):  # keep each exception at its deepest place
-            seen[lv.key()] = i
-        self.chain.levels = [lv for i, lv in enumerate(levels) if seen[lv.key()] == i]
+        self.chain.levels = [lv for i, lv in enumerate(levels)  # keep each exception at its deepest place
+                             if not any(_same(lv, later) for later in levels[i + 1:])]
         for lv in self.chain.levels:
             text = lv.text
             lv.conditions = conditions_in(text)
             m = SQLSTATE_RX.search(text)
             lv.sqlstate = m.group("state") if m else None
+            lv.status = lv.status or L.grpc_status(lv.name, lv.message)
         return self.chain
+
+
+def _same(a: Level, b: Level) -> bool:
+    """The same exception printed twice -- also when one print was cut short or got a trailing
+    artefact (a viewer's "+details", a truncated line): one message starts the other."""
+    if a.name != b.name:
+        return False
+    x, y = (m[:300].rstrip(".\u2026 ") for m in (a.message, b.message))  # "...": a cut print
+    return x == y or (bool(x) and bool(y) and (x.startswith(y) or y.startswith(x)))
 
 
 # a record without one of these cannot hold an exception: it is not read at all

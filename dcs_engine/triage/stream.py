@@ -60,6 +60,7 @@ class Block:
     tail: deque = field(default_factory=lambda: deque(maxlen=TAIL))
     lines: int = 0
     severity: int = 1
+    before: Block | None = None  # the block closed just before this one (a cause logged apart)
 
     def add(self, line: bytes) -> None:
         line = line[:MAX_LINE]
@@ -89,6 +90,7 @@ class ScanResult:
     bytes: int
     severities: Counter
     engine: str = "python"
+    others: tuple = ()  # the last block of each lower severity, most severe first (fallbacks)
 
 
 def has_needle(line: bytes) -> bool:
@@ -105,6 +107,7 @@ class Collector:
         self.blocks = 0
         self.severities: Counter = Counter()
         self.on_block = on_block
+        self.prev: Block | None = None
 
     def start(self, line_no: int) -> None:
         self.block = Block(start_line=line_no)
@@ -117,6 +120,9 @@ class Collector:
         self.block = None
         if self.on_block is not None:
             self.on_block(b)
+        if self.prev is not None and all(self.prev is not k for k in self.best.values()):
+            self.prev.before = None  # one block back, for the kept blocks only: memory stays bounded
+        b.before, self.prev = self.prev, b
         self.blocks += 1
         self.severities[b.severity] += 1
         self.best[b.severity] = b
@@ -148,8 +154,9 @@ class Collector:
 
     def result(self, lines: int, nbytes: int, engine: str) -> ScanResult:
         self.close()
-        best = self.best[max(self.best)] if self.best else None
-        return ScanResult(best, self.blocks, lines, nbytes, self.severities, engine)
+        order = [self.best[k] for k in sorted(self.best, reverse=True)]
+        best = order[0] if order else None
+        return ScanResult(best, self.blocks, lines, nbytes, self.severities, engine, tuple(order[1:]))
 
 
 # ------------------------------------------------------------------ engine 1: Python, any stream
