@@ -18,6 +18,7 @@ from .failures import FailureTally
 from .model import AppInfo, ExecutorSummary, JobSummary
 from .sqlexec import SqlAcc
 from .stages import StageAcc, decode_task_end, late_tasks
+from .streaming import StreamTally, run_of
 
 _PREFIX = b'{"Event":"'
 _EVENT = re.compile(rb'"Event"\s*:\s*"([^"]+)"')
@@ -41,6 +42,7 @@ class Collector:
         self.sql_done: list = []
         self.acc_owner: dict[int, SqlAcc] = {}
         self.tally = FailureTally(tuple(benign_removals))
+        self.streams = StreamTally()
         self.task_ms = 0
         self.last_ms = 0
         self._handlers = {
@@ -55,6 +57,9 @@ class Collector:
             b"SparkListenerSQLAdaptiveExecutionUpdate": self._sql_update,
             b"SparkListenerSQLAdaptiveSQLMetricUpdates": self._sql_metrics,
             b"SparkListenerDriverAccumUpdates": self._driver_accums,
+            b"StreamingQueryListener$QueryStartedEvent": self._stream(self.streams.started),
+            b"StreamingQueryListener$QueryProgressEvent": self._stream(self.streams.progress),
+            b"StreamingQueryListener$QueryTerminatedEvent": self._stream(self.streams.terminated),
         }
         self._resolved: dict[bytes, object] = dict(self._handlers)
 
@@ -82,6 +87,10 @@ class Collector:
             self.bad_lines += 1
         except (KeyError, TypeError, AttributeError):   # an event of an unexpected shape
             self.bad_lines += 1
+
+    @staticmethod
+    def _stream(fn):
+        return lambda line: fn(_loads(line))
 
     def _seen(self, t) -> None:
         if isinstance(t, int) and t > self.last_ms:
@@ -278,7 +287,11 @@ class Collector:
         sql.completed = ev.get("time")
         sql.error = ev.get("errorMessage") or None
         if sql.error:
-            self.tally.other("sql", sql.error, sql.completed, f"SQL execution {sql.sql_id} ({sql.description})")
+            where, run = f"SQL execution {sql.sql_id} ({sql.description})", run_of(sql.description)
+            if run is None:
+                self.tally.other("sql", sql.error, sql.completed, where)
+            else:   # a micro-batch: a failure only if its query did not stop cleanly
+                self.streams.hold(run, sql.error, sql.completed, where)
         self._seen(sql.completed)
         self._close_sql(sql)
 
@@ -298,6 +311,7 @@ class Collector:
             self._close_sql(sql)
         self.sql_live.clear()
         self.stages = [late_tasks(s, self.late.get((s.stage_id, s.attempt))) for s in self.stages]
+        streams = self.streams.resolve(self.tally)
         end = self.app.get("end") or self.last_ms or None
         app = AppInfo(app_id=str(self.app.get("app_id") or "?"), name=str(self.app.get("name") or "?"),
                       attempt=self.app.get("attempt"), spark_version=str(self.app.get("spark_version") or "?"),
@@ -313,4 +327,9 @@ class Collector:
         return {"app": app, "jobs": jobs, "stages": self.stages, "stage_info": self.stage_info,
                 "executors": executors, "sql": sorted(self.sql_done, key=lambda s: s.sql_id),
                 "failures": self.tally.groups(), "env": self.env, "task_s": self.task_ms / 1000,
-                "events": self.events, "bad_lines": self.bad_lines, "stage_jobs": self.stage_jobs}
+                "events": self.events, "bad_lines": self.bad_lines, "stage_jobs": self.stage_jobs,
+                "streams": streams, "handled": self._handled()}
+
+    def _handled(self) -> set[bytes]:
+        """The event names of this log that the reader decoded or counted on purpose."""
+        return {n for n, h in self._resolved.items() if h is not None or n.endswith(b"TaskStart")}

@@ -291,6 +291,8 @@ class ReadStats:
     truncated: bool = False
     seconds: float = 0.0
     notes: tuple[str, ...] = ()
+    skipped_events: tuple[tuple[str, int], ...] = ()   # event types in the log the reader does not use
+    cut_files: tuple[str, ...] = ()                    # files whose last line is cut off mid-event
 
 
 def to_plain(obj):

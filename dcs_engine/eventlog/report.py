@@ -27,7 +27,7 @@ VOLATILE = ("spark.app.id", "spark.app.startTime", "spark.app.submitTime", "spar
             "spark.repl.class.outputDir", "spark.yarn.app.id", "spark.yarn.app.container.log.dir",
             "spark.app.attempt.id", "spark.app.initial.jar.urls", "spark.app.initial.file.urls",
             "spark.sql.execution.id", "spark.job.tags", "spark.sql.execution.root.id")
-FAILURE_KINDS = ("task", "executor", "job", "stage", "sql")
+FAILURE_KINDS = ("task", "executor", "job", "stage", "sql", "stream")
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,11 @@ class EventLogReport:
     session_configs: tuple[tuple[str, str], ...]   # set at run time (spark.conf.set), from SQL executions
     outcome: str                                   # the root cause the runbook continues from, or "clean"
     node_id: str | None                            # where the runbook continues
+    streams: tuple = ()                            # Structured Streaming query runs (StreamSummary)
 
     @property
     def failed(self) -> bool:
-        return any(g.kind in ("job", "sql") for g in self.failures) or any(j.status == "failed" for j in self.jobs)
+        return any(g.kind in ("job", "sql", "stream") for g in self.failures) or any(j.status == "failed" for j in self.jobs)
 
     @property
     def headline(self) -> str:
@@ -129,11 +130,12 @@ def build(parts: dict, read: ReadStats, th: Thresholds) -> EventLogReport:
     stages.sort(key=lambda s: (s.submitted_ms if s.submitted_ms is not None else 2**62, s.stage_id, s.attempt))
     tl = make_timeline(app, parts["jobs"], stages, parts["executors"], parts["task_s"])
     failures = tuple(parts["failures"])
-    findings = evaluate(th, stages, parts["sql"], tl, failures)
+    streams = tuple(parts.get("streams") or ())
+    findings = evaluate(th, stages, parts["sql"], tl, failures, streams=streams)
     ff = first_failure(failures)
     outcome, node = _outcome(ff, findings)
     config, session = _config(parts.get("env") or {}, parts["sql"])
     return EventLogReport(source=read.source, read=read, app=app, jobs=tuple(parts["jobs"]), stages=tuple(stages),
                           executors=tuple(parts["executors"]), sql=tuple(parts["sql"]), failures=failures,
                           first_failure=ff, findings=findings, timeline=tl, config=config, session_configs=session,
-                          outcome=outcome, node_id=node)
+                          outcome=outcome, node_id=node, streams=streams)
