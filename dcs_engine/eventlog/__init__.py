@@ -47,7 +47,7 @@ def analyze_log(target, *, app=None, thresholds=None, progress=None, cancel=None
     feed = col.feed
     for line in lines(source, state, progress, cancel):
         feed(line)
-    parts = col.finish()
+    parts = col.finish(source.app_key)
     if not parts["events"]:
         raise EventLogError(f"event log {source.label}", expected="Spark listener events, one JSON object a line",
                             found=f"{state.lines} line(s) without any 'Event' field",
@@ -80,15 +80,15 @@ def _notes(source, state, parts) -> tuple[list[str], tuple]:
                      "while writing it): that event is missing.")
     running = [j for j in parts["jobs"] if j.status == "running"]
     if running and not parts["app"].completed:
-        notes.append(f"{len(running)} job(s) never ended in the log (job {', '.join(str(j.job_id) for j in running[:5])}"
-                     f"{'…' if len(running) > 5 else ''}): shown as running.")
+        ids = ", ".join(str(j.job_id) for j in running[:5]) + ("…" if len(running) > 5 else "")
+        notes.append(f"{len(running)} job(s) never ended in the log (job {ids}): shown as running.")
     handled = parts.get("handled") or set()
     skipped = tuple(sorted(((k.decode(errors="replace"), v) for k, v in parts["events"].items() if k not in handled),
                            key=lambda kv: -kv[1]))
-    if skipped:
+    if skipped:   # event types this reader does not know: another Spark version, a platform's or a library's own
         n = sum(v for _, v in skipped)
         names = ", ".join(f"{k.rsplit('.', 1)[-1]} ({v})" for k, v in skipped[:6])
-        notes.append(f"{n:,} event(s) of {len(skipped)} type(s) the reader does not use were skipped: {names}"
+        notes.append(f"{n:,} event(s) of {len(skipped)} type(s) this reader does not know were skipped: {names}"
                      f"{', …' if len(skipped) > 6 else ''}.")
     return notes, skipped
 
