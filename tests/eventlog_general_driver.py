@@ -62,6 +62,22 @@ def streaming(spark, work: Path) -> dict:
     return {"batches_min": batches}
 
 
+def stream_fail(spark, work: Path) -> dict:
+    """A streaming query whose foreachBatch raises on its second micro-batch: the query dies with it."""
+    def sink(df, batch_id):
+        if batch_id >= 1:
+            raise ValueError("dcs stream sink refused batch")
+
+    q = (spark.readStream.format("rate").option("rowsPerSecond", 20).load().writeStream.foreachBatch(sink)
+         .trigger(processingTime="300 milliseconds").option("checkpointLocation", str(work / "ckpt")).start())
+    try:
+        q.awaitTermination(90)
+    except Exception as exc:  # noqa: BLE001 - the failure is the point
+        return {"error": type(exc).__name__}
+    q.stop()
+    return {"error": None}
+
+
 def cached(spark, work: Path) -> dict:
     """A cached DataFrame used twice then unpersisted, and a broadcast variable in an RDD map."""
     df = spark.range(0, 50_000, numPartitions=4).selectExpr("id", "id % 13 as k").cache()
@@ -120,6 +136,7 @@ SCENARIOS = {
                           "spark.sql.adaptive.skewJoin.skewedPartitionFactor": "2",
                           "spark.sql.adaptive.advisoryPartitionSizeInBytes": "4k"}),
     "streaming": (streaming, {}),
+    "stream_fail": (stream_fail, {}),
     "cached": (cached, {"spark.eventLog.compress": "true", "spark.eventLog.compression.codec": "zstd"}),
     "rdd_only": (rdd_only, {}),
     "dynamic": (dynamic, {"spark.dynamicAllocation.enabled": "true",
