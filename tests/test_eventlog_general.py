@@ -149,3 +149,14 @@ def test_thresholds_keep_the_serving_kinds_as_data():
     assert set(th.limits("idle_cores")["skip_kinds"]) >= {"streaming", "connect server"}
     th2 = load_thresholds({"idle_cores": {"skip_kinds": {"value": []}}})
     assert th2.limits("idle_cores")["skip_kinds"] == []
+
+
+def test_the_page_shows_a_streaming_apps_queries(general):
+    from tests.test_eventlog_app import page
+    from tests.test_eventlog_app import read as read_page
+
+    info = general["streaming"]
+    at = read_page(page(), info["dir"], info["app_id"])
+    assert "Streaming queries" in [h.value for h in at.subheader]
+    frames = at.dataframe
+    assert frames and any("rate_counts" in str(f.value) for f in frames)
