@@ -107,6 +107,19 @@ def dynamic(spark, work: Path) -> dict:
     return {"jobs": 2}
 
 
+def speculative(spark, work: Path) -> dict:
+    """One slow first attempt among quick tasks: speculation launches a copy, the original is killed."""
+    def slow_first(i, rows):
+        from pyspark import TaskContext
+
+        if i == 0 and TaskContext.get().attemptNumber() == 0:
+            time.sleep(20)
+        return [sum(1 for _ in rows)]
+
+    rdd = spark.sparkContext.parallelize(range(4000), 8)
+    return {"rows": sum(rdd.mapPartitionsWithIndex(slow_first).collect())}
+
+
 def killed(spark, work: Path) -> dict:
     """A driver whose JVM is killed while a job's tasks are running (no ApplicationEnd)."""
     import threading
@@ -146,8 +159,11 @@ SCENARIOS = {
                           "spark.dynamicAllocation.maxExecutors": "2", "spark.speculation": "true",
                           "spark.executor.memory": "512m"}),
     "killed": (killed, {"spark.eventLog.compress": "true", "spark.eventLog.compression.codec": "lz4"}),
+    "speculative": (speculative, {"spark.speculation": "true", "spark.speculation.multiplier": "1.5",
+                                  "spark.speculation.quantile": "0.5", "spark.speculation.interval": "200ms",
+                                  "spark.executor.memory": "512m"}),
 }
-MASTERS = {"dynamic": "local-cluster[2,1,512]"}
+MASTERS = {"dynamic": "local-cluster[2,1,512]", "speculative": "local-cluster[2,1,512]"}
 
 
 def main() -> None:

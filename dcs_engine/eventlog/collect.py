@@ -14,7 +14,7 @@ import json
 import re
 from collections import Counter
 
-from .failures import FailureTally
+from .failures import NOT_FAILURES, FailureTally
 from .model import AppInfo, ExecutorSummary, JobSummary, short_name
 from .sessions import SessionTally, app_kind
 from .sqlexec import SqlAcc
@@ -123,7 +123,7 @@ class Collector:
         reason = head.get("Task End Reason") or {"Reason": "Success"}
         kind = reason.get("Reason", "Success")
         success = kind == "Success" and not info.get("Failed")
-        killed = kind == "TaskKilled" or bool(info.get("Killed"))
+        killed = kind in NOT_FAILURES or bool(info.get("Killed"))   # a loser of speculation, a resubmit: no failure
         st = self.live.get((sid, att))
         if st is None:   # ended after its stage was frozen (kills after a job aborted, speculation): counted
             st = self.late.setdefault((sid, att), StageAcc(sid, att))   # into the summary at the end
@@ -205,6 +205,8 @@ class Collector:
         sql_id = int(sql) if sql not in (None, "") and str(sql).lstrip("-").isdigit() else None
         name = short_name(props.get("spark.job.description") or props.get("callSite.short") or (
             infos[-1].get("Stage Name", "") if infos else ""))
+        if name.startswith("$anonfun$") and sql_id in self.sql_live:   # an internal call site: the query's name
+            name = short_name(self.sql_live[sql_id].description) or name
         self.jobs[jid] = {"name": name, "stages": stage_ids, "submitted": ev.get("Submission Time"),
                           "sql": sql_id, "group": props.get("spark.jobGroup.id"), "status": "running"}
         if sql_id in self.sql_live:
