@@ -121,6 +121,22 @@ def one_run() -> None:
         show_error(run)
         return
     view.render(run.result, on_open=open_in_runbook)
+    served(run.result)
+
+
+def served(report) -> None:
+    """Streaming query runs and Spark Connect client sessions, when the application had them."""
+    if getattr(report, "streams", ()):
+        st.subheader("Streaming queries")
+        st.dataframe([{"query": q.name, "run": q.run_id[:8], "ended": q.status, "batches": q.batches,
+                       "input rows": q.input_rows, "longest batch s": round(q.batch_s_max, 2),
+                       "cut by stop": q.interrupted_batches, "exception": (q.exception or "")[:200]}
+                      for q in report.streams], hide_index=True)
+    if getattr(report, "sessions", ()):
+        st.subheader("Spark Connect sessions")
+        st.dataframe([{"session": s.session_id[:8], "user": s.user, "operations": s.operations, "failed": s.failed,
+                       "cancelled": s.cancelled, "first error": (s.first_error or "")[:200]}
+                      for s in report.sessions], hide_index=True)
 
 
 def two_runs() -> None:

@@ -47,27 +47,50 @@ def analyze_log(target, *, app=None, thresholds=None, progress=None, cancel=None
     feed = col.feed
     for line in lines(source, state, progress, cancel):
         feed(line)
-    parts = col.finish()
+    parts = col.finish(source.app_key)
     if not parts["events"]:
         raise EventLogError(f"event log {source.label}", expected="Spark listener events, one JSON object a line",
                             found=f"{state.lines} line(s) without any 'Event' field",
                             fix="point at a file Spark wrote to spark.eventLog.dir")
-    notes = []
-    if source.in_progress:
-        notes.append("The log is marked in progress: the application was running when it was read.")
-    elif not parts["app"].completed:
-        notes.append("No ApplicationEnd event: the application was still running, or its driver died.")
-    if state.truncated:
-        notes.append("The compressed stream ends mid-block: the last events are missing.")
+    notes, skipped = _notes(source, state, parts)
     read = ReadStats(source=source.label, files=tuple(state.files), codec="/".join(sorted(state.codecs)),
                      bytes_read=source.total_bytes, lines=state.lines,
                      events=tuple(sorted(((k.decode(errors="replace"), v) for k, v in parts["events"].items()),
                                          key=lambda kv: -kv[1])),
-                     bad_lines=parts["bad_lines"], truncated=state.truncated, seconds=state.seconds,
-                     notes=tuple(notes))
+                     bad_lines=parts["bad_lines"], truncated=state.truncated or bool(state.cut_files),
+                     seconds=state.seconds, notes=tuple(notes), skipped_events=skipped,
+                     cut_files=tuple(state.cut_files))
     if progress is not None:
         progress(1.0, f"read {state.lines:,} lines")
     return build(parts, read, th)
+
+
+def _notes(source, state, parts) -> tuple[list[str], tuple]:
+    """What the reader could not vouch for: a running or killed app, a cut-off log, events it does not use."""
+    notes = []
+    if source.in_progress:
+        notes.append("The log is marked in progress: the application was running when it was read, or its "
+                     "driver died without closing the log (the figures cover what was written until then).")
+    elif not parts["app"].completed:
+        notes.append("No ApplicationEnd event: the application was still running, or its driver died.")
+    if state.truncated:
+        notes.append("The compressed stream ends mid-block: the last events are missing.")
+    if state.cut_files:
+        notes.append(f"The last line of {', '.join(state.cut_files)} is cut off mid-event (the writer stopped "
+                     "while writing it): that event is missing.")
+    running = [j for j in parts["jobs"] if j.status == "running"]
+    if running and not parts["app"].completed:
+        ids = ", ".join(str(j.job_id) for j in running[:5]) + ("…" if len(running) > 5 else "")
+        notes.append(f"{len(running)} job(s) never ended in the log (job {ids}): shown as running.")
+    handled = parts.get("handled") or set()
+    skipped = tuple(sorted(((k.decode(errors="replace"), v) for k, v in parts["events"].items() if k not in handled),
+                           key=lambda kv: -kv[1]))
+    if skipped:   # event types this reader does not know: another Spark version, a platform's or a library's own
+        n = sum(v for _, v in skipped)
+        names = ", ".join(f"{k.rsplit('.', 1)[-1]} ({v})" for k, v in skipped[:6])
+        notes.append(f"{n:,} event(s) of {len(skipped)} type(s) this reader does not know were skipped: {names}"
+                     f"{', …' if len(skipped) > 6 else ''}.")
+    return notes, skipped
 
 
 def compare(a, b, *, app_a=None, app_b=None, thresholds=None, progress=None, cancel=None):

@@ -14,14 +14,28 @@ import json
 import re
 from collections import Counter
 
-from .failures import FailureTally
-from .model import AppInfo, ExecutorSummary, JobSummary
+from .failures import NOT_FAILURES, FailureTally
+from .model import AppInfo, ExecutorSummary, JobSummary, short_name
+from .sessions import SessionTally, app_kind
 from .sqlexec import SqlAcc
 from .stages import StageAcc, decode_task_end, late_tasks
+from .streaming import StreamTally, run_of
 
 _PREFIX = b'{"Event":"'
 _EVENT = re.compile(rb'"Event"\s*:\s*"([^"]+)"')
 _loads = json.loads
+# Spark listener events the report has no use for (simple class names): skipped without a note
+KNOWN_UNUSED = frozenset((
+    b"SparkListenerTaskStart", b"SparkListenerResourceProfileAdded", b"SparkListenerUnpersistRDD",
+    b"SparkListenerBlockManagerRemoved", b"SparkListenerBlockUpdated", b"SparkListenerExecutorMetricsUpdate",
+    b"SparkListenerStageExecutorMetrics", b"SparkListenerTaskGettingResult", b"SparkListenerSpeculativeTaskSubmitted",
+    b"SparkListenerUnschedulableTaskSetAdded", b"SparkListenerUnschedulableTaskSetRemoved",
+    b"SparkListenerMiscellaneousProcessAdded", b"StreamingQueryListener$QueryIdleEvent",
+    b"SparkListenerEffectiveSQLConf", b"SparkListenerConnectServiceStarted", b"SparkListenerConnectOperationAnalyzed",
+    b"SparkListenerConnectOperationReadyForExecution", b"SparkListenerConnectOperationClosed",
+))
+CONNECT = (b"SessionStarted", b"SessionClosed", b"OperationStarted", b"OperationFinished", b"OperationFailed",
+           b"OperationCanceled")
 
 
 class Collector:
@@ -41,6 +55,8 @@ class Collector:
         self.sql_done: list = []
         self.acc_owner: dict[int, SqlAcc] = {}
         self.tally = FailureTally(tuple(benign_removals))
+        self.streams = StreamTally()
+        self.sessions = SessionTally()
         self.task_ms = 0
         self.last_ms = 0
         self._handlers = {
@@ -55,7 +71,12 @@ class Collector:
             b"SparkListenerSQLAdaptiveExecutionUpdate": self._sql_update,
             b"SparkListenerSQLAdaptiveSQLMetricUpdates": self._sql_metrics,
             b"SparkListenerDriverAccumUpdates": self._driver_accums,
+            b"StreamingQueryListener$QueryStartedEvent": self._stream(self.streams.started),
+            b"StreamingQueryListener$QueryProgressEvent": self._stream(self.streams.progress),
+            b"StreamingQueryListener$QueryTerminatedEvent": self._stream(self.streams.terminated),
         }
+        for kind in CONNECT:
+            self._handlers[b"SparkListenerConnect" + kind] = self._connect(kind)
         self._resolved: dict[bytes, object] = dict(self._handlers)
 
     # ------------------------------------------------------------------ dispatch
@@ -83,6 +104,13 @@ class Collector:
         except (KeyError, TypeError, AttributeError):   # an event of an unexpected shape
             self.bad_lines += 1
 
+    @staticmethod
+    def _stream(fn):
+        return lambda line: fn(_loads(line))
+
+    def _connect(self, kind: bytes):
+        return lambda line: self.sessions.feed(kind, _loads(line))
+
     def _seen(self, t) -> None:
         if isinstance(t, int) and t > self.last_ms:
             self.last_ms = t
@@ -95,7 +123,7 @@ class Collector:
         reason = head.get("Task End Reason") or {"Reason": "Success"}
         kind = reason.get("Reason", "Success")
         success = kind == "Success" and not info.get("Failed")
-        killed = kind == "TaskKilled" or bool(info.get("Killed"))
+        killed = kind in NOT_FAILURES or bool(info.get("Killed"))   # a loser of speculation, a resubmit: no failure
         st = self.live.get((sid, att))
         if st is None:   # ended after its stage was frozen (kills after a job aborted, speculation): counted
             st = self.late.setdefault((sid, att), StageAcc(sid, att))   # into the summary at the end
@@ -113,12 +141,13 @@ class Collector:
         si = _loads(line)["Stage Info"]
         sid, att = si["Stage ID"], si.get("Stage Attempt ID", 0)
         self._remember_stage(si)
-        self.live[(sid, att)] = StageAcc(sid, att, si.get("Stage Name", ""), si.get("Number of Tasks", 0),
+        self.live[(sid, att)] = StageAcc(sid, att, short_name(si.get("Stage Name", "")), si.get("Number of Tasks", 0),
                                          si.get("Parent IDs", ()), si.get("Submission Time"))
         self._seen(si.get("Submission Time"))
 
     def _remember_stage(self, si: dict) -> None:
-        self.stage_info[si["Stage ID"]] = {"name": si.get("Stage Name", ""), "tasks": si.get("Number of Tasks", 0),
+        self.stage_info[si["Stage ID"]] = {"name": short_name(si.get("Stage Name", "")),
+                                           "tasks": si.get("Number of Tasks", 0),
                                            "parents": tuple(si.get("Parent IDs", ()))}
 
     def _stage_done(self, line: bytes) -> None:
@@ -126,8 +155,9 @@ class Collector:
         sid, att = si["Stage ID"], si.get("Stage Attempt ID", 0)
         st = self.live.get((sid, att))
         if st is None:
-            st = self.live[(sid, att)] = StageAcc(sid, att, si.get("Stage Name", ""), si.get("Number of Tasks", 0),
-                                                  si.get("Parent IDs", ()), si.get("Submission Time"))
+            st = self.live[(sid, att)] = StageAcc(sid, att, short_name(si.get("Stage Name", "")),
+                                                  si.get("Number of Tasks", 0), si.get("Parent IDs", ()),
+                                                  si.get("Submission Time"))
         st.submitted = st.submitted or si.get("Submission Time")
         st.completed = si.get("Completion Time")
         st.failure = si.get("Failure Reason")
@@ -173,8 +203,10 @@ class Collector:
             self.stage_jobs.setdefault(sid, []).append(jid)
         sql = props.get("spark.sql.execution.id")
         sql_id = int(sql) if sql not in (None, "") and str(sql).lstrip("-").isdigit() else None
-        name = props.get("spark.job.description") or props.get("callSite.short") or (
-            infos[-1].get("Stage Name", "") if infos else "")
+        name = short_name(props.get("spark.job.description") or props.get("callSite.short") or (
+            infos[-1].get("Stage Name", "") if infos else ""))
+        if name.startswith("$anonfun$") and sql_id in self.sql_live:   # an internal call site: the query's name
+            name = short_name(self.sql_live[sql_id].description) or name
         self.jobs[jid] = {"name": name, "stages": stage_ids, "submitted": ev.get("Submission Time"),
                           "sql": sql_id, "group": props.get("spark.jobGroup.id"), "status": "running"}
         if sql_id in self.sql_live:
@@ -278,7 +310,11 @@ class Collector:
         sql.completed = ev.get("time")
         sql.error = ev.get("errorMessage") or None
         if sql.error:
-            self.tally.other("sql", sql.error, sql.completed, f"SQL execution {sql.sql_id} ({sql.description})")
+            where, run = f"SQL execution {sql.sql_id} ({sql.description})", run_of(sql.description)
+            if run is None:
+                self.tally.other("sql", sql.error, sql.completed, where)
+            else:   # a micro-batch: a failure only if its query did not stop cleanly
+                self.streams.hold(run, sql.error, sql.completed, where)
         self._seen(sql.completed)
         self._close_sql(sql)
 
@@ -289,8 +325,18 @@ class Collector:
         self.sql_done.append(sql.freeze())
 
     # ------------------------------------------------------------------ the end
-    def finish(self) -> dict:
+    def _app_fallbacks(self, app_key: str | None) -> None:
+        """A log cut before ApplicationStart: the id, name and start from the environment, then the file name."""
+        props = self.env.get("spark", {}) if self.env else {}
+        start = str(props.get("spark.app.startTime") or "")
+        for key, value in (("app_id", props.get("spark.app.id") or app_key), ("name", props.get("spark.app.name")),
+                           ("start", int(start) if start.isdigit() else None)):
+            if self.app.get(key) is None and value:
+                self.app[key] = value
+
+    def finish(self, app_key: str | None = None) -> dict:
         """Freeze whatever is still open (a running or crashed application) and return the pieces."""
+        self._app_fallbacks(app_key)
         for st in list(self.live.values()):
             self.stages.append(st.freeze(self.stage_jobs.get(st.stage_id, ()), self._sql_of(st.stage_id)))
         self.live.clear()
@@ -298,12 +344,14 @@ class Collector:
             self._close_sql(sql)
         self.sql_live.clear()
         self.stages = [late_tasks(s, self.late.get((s.stage_id, s.attempt))) for s in self.stages]
+        streams = self.streams.resolve(self.tally)
         end = self.app.get("end") or self.last_ms or None
         app = AppInfo(app_id=str(self.app.get("app_id") or "?"), name=str(self.app.get("name") or "?"),
                       attempt=self.app.get("attempt"), spark_version=str(self.app.get("spark_version") or "?"),
                       user=str(self.app.get("user") or "?"), master=str(self.env.get("spark", {}).get(
                           "spark.master", "?")), start_ms=self.app.get("start"), end_ms=end,
-                      completed=bool(self.app.get("completed")), exit_code=self.app.get("exit_code"))
+                      completed=bool(self.app.get("completed")), exit_code=self.app.get("exit_code"),
+                      kind=app_kind(self.env, streams, self.sessions.sessions))
         jobs = [JobSummary(jid, str(j.get("name") or ""), j.get("status", "running"), tuple(j.get("stages", ())),
                            j.get("submitted"), j.get("completed"), j.get("sql"), j.get("group"), j.get("failure"))
                 for jid, j in sorted(self.jobs.items())]
@@ -313,4 +361,9 @@ class Collector:
         return {"app": app, "jobs": jobs, "stages": self.stages, "stage_info": self.stage_info,
                 "executors": executors, "sql": sorted(self.sql_done, key=lambda s: s.sql_id),
                 "failures": self.tally.groups(), "env": self.env, "task_s": self.task_ms / 1000,
-                "events": self.events, "bad_lines": self.bad_lines, "stage_jobs": self.stage_jobs}
+                "events": self.events, "bad_lines": self.bad_lines, "stage_jobs": self.stage_jobs,
+                "streams": streams, "sessions": self.sessions.summaries(), "handled": self._handled()}
+
+    def _handled(self) -> set[bytes]:
+        """The event names of this log that the reader decoded, or knows it has no use for."""
+        return {n for n, h in self._resolved.items() if h is not None or n.rsplit(b".", 1)[-1] in KNOWN_UNUSED}

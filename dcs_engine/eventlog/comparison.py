@@ -234,6 +234,11 @@ def _sentence(a, b, first, config, plans, lim) -> tuple[str, str]:
     grow = f"{_ratio(ib, ia):.2f}x" if ia else "an unknown share of"
     head = (f"Run B ({b.app.app_id}) took {secs(wb)} against run A's ({a.app.app_id}) {secs(wa)} "
             f"({_ratio(wb, wa):.2f}x) for {grow} the input rows")
+    if a.app.spark_version != b.app.spark_version:
+        head += f" (Spark {a.app.spark_version} → {b.app.spark_version})"
+    cut = [n for n, r in (("A", a), ("B", b)) if not r.app.completed]
+    if cut:   # a run without ApplicationEnd: its time is only what the log holds
+        head += f" — run {' and '.join(cut)} has no ApplicationEnd, so its figures stop where its log stops"
     if first is None:
         outcome = "faster" if wb < wa else "in_step"
         return outcome, head + "; no stage's task time grew more than its input did."

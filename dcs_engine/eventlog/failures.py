@@ -135,7 +135,7 @@ class FailureTally:
 
     def groups(self) -> tuple[FailureGroup, ...]:
         out = [self._freeze(g) for g in self._groups.values()]
-        order = {"task": 0, "executor": 1, "stage": 2, "job": 3, "sql": 4, "killed": 5}
+        order = {"task": 0, "executor": 1, "stage": 2, "job": 3, "sql": 4, "stream": 5, "killed": 6}
         out.sort(key=lambda g: (order.get(g.kind, 9), g.first_ms if g.first_ms is not None else 2**62))
         return tuple(out)
 
@@ -157,5 +157,5 @@ def first_failure(groups: tuple[FailureGroup, ...]) -> FailureGroup | None:
     if not real:
         real = [g for g in groups if g.kind != "killed"]
         return real[0] if real else None
-    order = {"task": 0, "executor": 1, "stage": 2, "job": 3, "sql": 4}
+    order = {"task": 0, "executor": 1, "stage": 2, "job": 3, "sql": 4, "stream": 5}
     return min(real, key=lambda g: (g.first_ms, order.get(g.kind, 9)))

@@ -180,9 +180,11 @@ def _sql_rules(c: _Ctx, q: SqlSummary, stage_run_s: dict[int, float]) -> None:
         c.add("large_broadcast", "medium", f"{what} broadcast {size(q.broadcast_bytes)}.", sql=q)
 
 
-def _app_rules(c: _Ctx) -> None:
+def _app_rules(c: _Ctx, kind: str) -> None:
     t = c.timeline
     ic = c.th.limits("idle_cores")
+    if kind in (ic.get("skip_kinds") or ()):
+        return   # a server or a streaming query waits for its next request or trigger by design
     if t.uptime_s > ic["min_uptime_s"] and t.core_s > 0 and t.idle_share > ic["max_idle_share"]:
         c.add("idle_cores", "medium", f"Tasks used {secs(t.task_s)} of {secs(t.core_s)} of core time "
               f"(cores x uptime): {t.idle_share:.0%} idle; the driver alone ran {secs(t.driver_s)} of "
@@ -190,7 +192,7 @@ def _app_rules(c: _Ctx) -> None:
 
 
 def evaluate(th: Thresholds, stages: list[StageSummary], sql: list[SqlSummary], timeline: Timeline,
-             failures) -> tuple[Finding, ...]:
+             failures, kind: str = "batch") -> tuple[Finding, ...]:
     c = _Ctx(th, stages, sql, timeline, failures)
     for st in stages:
         if st.status != "skipped":
@@ -201,7 +203,7 @@ def evaluate(th: Thresholds, stages: list[StageSummary], sql: list[SqlSummary], 
             run_s[st.sql_id] = run_s.get(st.sql_id, 0.0) + st.run_time_s
     for q in sql:
         _sql_rules(c, q, run_s)
-    _app_rules(c)
+    _app_rules(c, kind)
     return _capped(sorted(c.out, key=lambda f: SEVERITY.get(f.severity, 9)))
 
 

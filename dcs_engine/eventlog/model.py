@@ -19,6 +19,13 @@ def quantile(sorted_values, q: float) -> float:
     return float(sorted_values[min(int(q * n), n - 1)])
 
 
+def short_name(text, limit: int = 160) -> str:
+    """A job's name on one line: descriptions can hold a whole query, a Connect plan or megabytes of text."""
+    text = str(text or "")[:4 * limit]
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[:limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Dist:
     """min / p25 / median / p75 / max of one per-task metric of a stage."""
@@ -257,6 +264,7 @@ class AppInfo:
     end_ms: int | None
     completed: bool                  # ApplicationEnd seen
     exit_code: int | None = None
+    kind: str = "batch"              # batch | streaming | connect server | thrift server
 
     @property
     def uptime_s(self) -> float:
@@ -291,6 +299,8 @@ class ReadStats:
     truncated: bool = False
     seconds: float = 0.0
     notes: tuple[str, ...] = ()
+    skipped_events: tuple[tuple[str, int], ...] = ()   # event types in the log the reader does not use
+    cut_files: tuple[str, ...] = ()                    # files whose last line is cut off mid-event
 
 
 def to_plain(obj):

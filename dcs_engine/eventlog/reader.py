@@ -28,6 +28,7 @@ class ReadState:
     bytes_done: int = 0
     lines: int = 0
     truncated: bool = False
+    cut_files: list[str] = field(default_factory=list)   # files whose last line has no newline (cut mid-event)
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -49,7 +50,7 @@ def lines(source: LogSource, state: ReadState, progress: Progress | None = None,
             state.files.append(lf.name)
             state.codecs.add(codec)
             stream = decoded(raw, codec)
-            n = 0
+            n, line = 0, b"\n"
             for line in stream:
                 yield line
                 n += 1
@@ -62,6 +63,8 @@ def lines(source: LogSource, state: ReadState, progress: Progress | None = None,
                         done = state.bytes_done + _pos(raw)
                         progress(min(0.99, done / total), f"read {_mb(done)} of {_mb(total)} ({lf.name})")
             state.lines += n
+            if not line.endswith(b"\n") and line.strip():
+                state.cut_files.append(lf.name)
             state.truncated = state.truncated or was_truncated(stream)
             state.bytes_done += lf.size
     if cancel is not None and cancel.is_set():

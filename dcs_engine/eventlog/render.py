@@ -29,7 +29,7 @@ def _app(r) -> list[str]:
     a, t = r.app, r.timeline
     return ["## Application", "",
             table(["", ""], [("id / name", f"{a.app_id} / {a.name}"), ("Spark", a.spark_version),
-                             ("master", a.master), ("user", a.user),
+                             ("master", a.master), ("user", a.user), ("kind", a.kind),
                              ("ran", f"{when(a.start_ms)} → {when(a.end_ms)} ({secs(a.uptime_s)})"),
                              ("ended", "yes" if a.completed else "no ApplicationEnd (still running, or killed)"),
                              ("jobs / stages / SQL", f"{len(r.jobs)} / {len(r.stages)} / {len(r.sql)}"),
@@ -113,6 +113,23 @@ def _executors(r) -> list[str]:
                                        "task time"], rows[:MAX_ROWS]), ""]
 
 
+def _served(r) -> list[str]:
+    """Structured Streaming query runs and Spark Connect client sessions, when the log has them."""
+    out = []
+    if r.streams:
+        rows = [(q.name or "-", q.run_id[:8], q.status, q.batches, f"{q.input_rows:,}", secs(q.batch_s_total),
+                 secs(q.batch_s_max), q.interrupted_batches, (q.exception or "-")[:100]) for q in r.streams]
+        out += ["## Streaming queries", "", table(["query", "run", "ended", "batches", "input rows", "batch time",
+                                                   "longest batch", "cut by stop", "exception"], rows[:MAX_ROWS]),
+                ""]
+    if r.sessions:
+        rows = [(s.session_id[:8], s.user or "-", when(s.started_ms), when(s.closed_ms) if s.closed_ms else "open",
+                 s.operations, s.failed, s.cancelled, (s.first_error or "-")[:100]) for s in r.sessions]
+        out += ["## Spark Connect sessions", "", table(["session", "user", "started", "closed", "operations",
+                                                        "failed", "cancelled", "first error"], rows[:MAX_ROWS]), ""]
+    return out
+
+
 def _config(r) -> list[str]:
     out = ["## Configuration", "", "Spark properties the application was started with (per-run ids, ports and "
            "times left out):", "", table(["key", "value"], r.config, width=120), ""]
@@ -130,6 +147,6 @@ def report_markdown(r) -> str:
              f"{rd.seconds:.1f} s; {rd.bad_lines} unreadable line(s){'; the log is cut off' if rd.truncated else ''}."
              f"{notes}", "",
              f"Root cause to continue from: **{r.outcome}** (runbook node `{r.node_id or '-'}`).", ""]
-    for section in (_failures, _findings, _app, _time, _sql, _executors, _config):
+    for section in (_failures, _findings, _app, _served, _time, _sql, _executors, _config):
         parts += section(r)
     return "\n".join(parts).rstrip() + "\n"

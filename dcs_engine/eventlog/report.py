@@ -27,7 +27,7 @@ VOLATILE = ("spark.app.id", "spark.app.startTime", "spark.app.submitTime", "spar
             "spark.repl.class.outputDir", "spark.yarn.app.id", "spark.yarn.app.container.log.dir",
             "spark.app.attempt.id", "spark.app.initial.jar.urls", "spark.app.initial.file.urls",
             "spark.sql.execution.id", "spark.job.tags", "spark.sql.execution.root.id")
-FAILURE_KINDS = ("task", "executor", "job", "stage", "sql")
+FAILURE_KINDS = ("task", "executor", "job", "stage", "sql", "stream")
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,13 @@ class EventLogReport:
     session_configs: tuple[tuple[str, str], ...]   # set at run time (spark.conf.set), from SQL executions
     outcome: str                                   # the root cause the runbook continues from, or "clean"
     node_id: str | None                            # where the runbook continues
+    streams: tuple = ()                            # Structured Streaming query runs (StreamSummary)
+    sessions: tuple = ()                           # Spark Connect client sessions (SessionSummary)
 
     @property
     def failed(self) -> bool:
-        return any(g.kind in ("job", "sql") for g in self.failures) or any(j.status == "failed" for j in self.jobs)
+        return (any(g.kind in ("job", "sql", "stream") for g in self.failures)
+                or any(j.status == "failed" for j in self.jobs))
 
     @property
     def headline(self) -> str:
@@ -60,14 +63,19 @@ class EventLogReport:
         if ff is not None:
             n = sum(g.count for g in self.failures if g.kind == "task")
             state = "failed" if self.failed else "recovered from failures"
+            if a.kind in ("connect server", "thrift server") and self.failed:   # the server ran on; a request failed
+                n_ops = sum(s.failed for s in self.sessions)
+                state = f"served {len(self.sessions)} client session(s), {n_ops or 'some'} request(s) failed"
             return (f"{name} {state}: first failure {ff.headline[:160]} ({ff.where}); {n} failed task "
                     f"attempt(s) in {len([g for g in self.failures if g.kind == 'task'])} signature(s).")
         if self.findings:
             top = self.findings[0]
             return (f"{name} ran {secs(a.uptime_s)}; {len(self.findings)} finding(s), first: {top.title} — "
                     f"{top.evidence}")
+        tail = "" if a.completed else " — the log has no ApplicationEnd (still running, or the driver died): " \
+                                        "it may stop before the trouble"
         return f"{name} ran {secs(a.uptime_s)}: {len(self.jobs)} jobs, {len(self.stages)} stages, no failure and " \
-               f"no finding."
+               f"no finding{tail}."
 
     def stage(self, stage_id: int, attempt: int | None = None) -> StageSummary | None:
         hits = [s for s in self.stages if s.stage_id == stage_id and (attempt is None or s.attempt == attempt)]
@@ -129,11 +137,13 @@ def build(parts: dict, read: ReadStats, th: Thresholds) -> EventLogReport:
     stages.sort(key=lambda s: (s.submitted_ms if s.submitted_ms is not None else 2**62, s.stage_id, s.attempt))
     tl = make_timeline(app, parts["jobs"], stages, parts["executors"], parts["task_s"])
     failures = tuple(parts["failures"])
-    findings = evaluate(th, stages, parts["sql"], tl, failures)
+    streams = tuple(parts.get("streams") or ())
+    findings = evaluate(th, stages, parts["sql"], tl, failures, kind=app.kind)
     ff = first_failure(failures)
     outcome, node = _outcome(ff, findings)
     config, session = _config(parts.get("env") or {}, parts["sql"])
     return EventLogReport(source=read.source, read=read, app=app, jobs=tuple(parts["jobs"]), stages=tuple(stages),
                           executors=tuple(parts["executors"]), sql=tuple(parts["sql"]), failures=failures,
                           first_failure=ff, findings=findings, timeline=tl, config=config, session_configs=session,
-                          outcome=outcome, node_id=node)
+                          outcome=outcome, node_id=node, streams=streams,
+                          sessions=tuple(parts.get("sessions") or ()))

@@ -14,8 +14,9 @@ import time
 from collections import Counter
 
 from .failures import FailureTally
-from .model import AppInfo, Dist, ExecutorSummary, JobSummary, SqlSummary, StageSummary
+from .model import AppInfo, Dist, ExecutorSummary, JobSummary, SqlSummary, StageSummary, short_name
 from .plans import WRAPPERS, clean_name, key_names, trim_plan
+from .sessions import app_kind
 
 _STATUS = {"COMPLETE": "succeeded", "FAILED": "failed", "SKIPPED": "skipped", "ACTIVE": "running",
            "PENDING": "running", "SUCCEEDED": "succeeded", "RUNNING": "running"}
@@ -180,14 +181,15 @@ def to_parts(data: dict, benign=()) -> dict:
     info = AppInfo(app_id=str(app.get("id")), name=str(app.get("name")), attempt=last.get("attemptId"),
                    spark_version=str(last.get("appSparkVersion") or "?"), user=str(last.get("sparkUser") or "?"),
                    master=str(props.get("spark.master", "?")), start_ms=start, end_ms=end,
-                   completed=bool(last.get("completed", False)))
+                   completed=bool(last.get("completed", False)),
+                   kind=app_kind({"system": dict(env.get("systemProperties") or [])}, (), ()))
     stage_jobs: dict[int, list[int]] = {}
     for j in data.get("jobs") or ():
         for sid in j.get("stageIds") or ():
             stage_jobs.setdefault(sid, []).append(j["jobId"])
     sql = [_sql(q) for q in data.get("sql") or ()]
     job_sql = {jid: q.sql_id for q in sql for jid in q.job_ids}
-    jobs = [JobSummary(j["jobId"], str(j.get("description") or j.get("name") or ""),
+    jobs = [JobSummary(j["jobId"], short_name(j.get("description") or j.get("name") or ""),
                        _STATUS.get(j.get("status", ""), "running"), tuple(j.get("stageIds") or ()),
                        epoch_ms(j.get("submissionTime")), epoch_ms(j.get("completionTime")),
                        job_sql.get(j["jobId"]), j.get("jobGroup")) for j in sorted(data.get("jobs") or (),
