@@ -11,6 +11,7 @@ the groups come back: a few hundred small rows, whatever the data's size.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from dcs_engine.techniques.profile.plan import chunks
@@ -95,12 +96,37 @@ def build(frame, plans, flags, probe_codes):
     return data.groupBy("__j", "__k").agg(*aggs), layout, names[1:]
 
 
+# Session settings for the pass's own job, restored after it.  The pass's generated row loop is
+# longer than HotSpot's 8,000-byte limit for JIT-compiling a method, so it would run interpreted.
+PASS_CONF = {"spark.sql.codegen.hugeMethodLimit": "8000"}
+
+
+@contextmanager
+def pass_conf(spark, settings=None):
+    """Set ``settings`` (default :data:`PASS_CONF`) on the session for a block, then restore the old values."""
+    settings = PASS_CONF if settings is None else settings
+    saved = {}
+    try:
+        for key, value in settings.items():
+            saved[key] = spark.conf.get(key, None)
+            spark.conf.set(key, value)
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, old)
+
+
 def run_pass(frame, plans, flags, probe_codes) -> PassResult:
     """Run the pass: one Spark job (plus the small final aggregation) over ``frame``."""
     agg, layout, slots = build(frame, plans, flags, probe_codes)
     tallies = [dict() for _ in plans]
     rows, flag_rows, groups = 0, [0] * len(flags), 0
-    for r in agg.collect():
+    with pass_conf(frame.sparkSession):
+        collected = agg.collect()
+    for r in collected:
         groups += 1
         j, key, n = r["__j"], r["__k"], r["n"]
         fl = [r[f"w{i}"] or 0 for i in range(len(flags))]
