@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from dcs_engine.runtime.handle import RunState
+
 from .errors import EventLogError
 
 KEEP = 50
@@ -23,7 +25,7 @@ _RUNS: dict[str, BackgroundRun] = {}
 _LOCK = threading.Lock()
 
 
-class BackgroundRun:
+class BackgroundRun(RunState):
     def __init__(self, owner: str, label: str, work: Callable):
         self.id = f"{owner}-eventlog-{next(_ids)}"
         self.owner, self.label = owner, label
@@ -47,17 +49,6 @@ class BackgroundRun:
         finally:
             self.finished = time.time()
             self._done.set()
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    @property
-    def elapsed(self) -> float:
-        return (self.finished or time.time()) - self.started
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
 
     def cancel(self) -> None:
         self._cancel.set()

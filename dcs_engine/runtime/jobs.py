@@ -22,13 +22,14 @@ from typing import Any
 
 from dcs_engine.errors import DcsError, JobCancelled, SparkJobError
 from dcs_engine.runtime.context import Context, Progress, context_for
+from dcs_engine.runtime.handle import RunState
 
 _ids = itertools.count(1)
 
 __all__ = ["RUNNER", "JobHandle", "JobRunner", "Progress"]
 
 
-class JobHandle:
+class JobHandle(RunState):
     """One run: ``work(ctx)`` in a thread, with ``ctx`` made from ``spark_provider()`` (None: no Spark)."""
 
     def __init__(self, owner: str, label: str, spark_provider: Callable, work: Callable[[Context | None], Any],
@@ -99,17 +100,6 @@ class JobHandle:
             fix=report.first_fix)
 
     # -- queries -----------------------------------------------------
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    @property
-    def elapsed(self) -> float:
-        return (self.finished or time.time()) - self.started
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
-
     def outcome(self):
         """The result, or raise the (classified) error."""
         self.wait()

@@ -28,6 +28,7 @@ from typing import Any
 from dcs_engine.errors import DcsError, JobCancelled, WorkerError
 from dcs_engine.runtime import protocol as P
 from dcs_engine.runtime.context import Progress
+from dcs_engine.runtime.handle import RunState
 from dcs_engine.runtime.process import Worker
 from dcs_engine.runtime.session import ConnectionInfo, SparkSettings, check_master, default_master
 
@@ -38,7 +39,7 @@ CALL_TIMEOUT_S = 600.0  # a blocking call (connect, describe) waits at most this
 __all__ = ["RETIRE_CONDITIONS", "RemoteRun", "WorkerPool", "pool"]
 
 
-class RemoteRun:
+class RemoteRun(RunState):
     """One request to a diagnosis' worker, as the pages see it."""
 
     def __init__(self, run_id: str, owner: str, op: str, args: dict, label: str, canceller):
@@ -60,17 +61,6 @@ class RemoteRun:
         self._progress = Progress(0.0, 0, 0, 0, 0, "waiting for the worker…")
         self._done = threading.Event()
         self._lock = threading.Lock()
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    @property
-    def elapsed(self) -> float:
-        return (self.finished or time.time()) - self.started
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
 
     def outcome(self, timeout: float | None = None):
         """The result, or raise the run's error."""
