@@ -15,3 +15,10 @@ def user_function(code_default: str = "", code_label: str = "Your function (past
         Param("ref", "str", default="", label="…or a file reference",
               help="path/to/file.py:function or package.module:function (used when nothing is pasted)"),
     )
+
+
+# What the user's function printed on the executors (Spark 4.1+ Python worker logs), for the techniques
+# that run it on every row.
+WORKER_LOGS = Param("worker_logs", "bool", default=True, label="Show what the function prints on executors",
+                    help="Spark 4.1+: turns on Python worker logs for the run and shows the lines your function "
+                         "printed or logged")

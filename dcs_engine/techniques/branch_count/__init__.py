@@ -40,7 +40,7 @@ from dcs_engine.inputs.usercode import load as load_function
 from dcs_engine.results import Reportable, md_table
 from dcs_engine.runtime import worker_logs
 from dcs_engine.runtime.worker_logs import WorkerLogs
-from dcs_engine.techniques._common import user_function
+from dcs_engine.techniques._common import WORKER_LOGS, user_function
 from dcs_engine.techniques.branch_count.counting import count_branches
 from dcs_engine.techniques.branch_count.expectations import (  # noqa: F401 - re-exported
     RARE_PCT,
@@ -252,9 +252,7 @@ TECHNIQUE = Technique(
               help="One per line: '42: rare', 'L42 < 5%', 'mark bad ping: never', '42 == 0'. "
                    "rare = at most 10% of the decision that leads there. Empty: every except "
                    "handler and every '# rare' comment is expected to be rare."),
-        Param("worker_logs", "bool", default=True, label="Show what the function prints on executors",
-              help="Spark 4.1+: turns on Python worker logs for the run and shows the lines your function "
-                   "printed or logged"),
+        WORKER_LOGS,
     ),
     outcomes=('surprise', 'as_expected'),
     run=run,

@@ -39,7 +39,7 @@ from dcs_engine.errors import UserCodeError
 from dcs_engine.results import Reportable, cell, md_table
 from dcs_engine.runtime import worker_logs
 from dcs_engine.runtime.worker_logs import WorkerLogs
-from dcs_engine.techniques._common import SOURCE, user_function
+from dcs_engine.techniques._common import SOURCE, WORKER_LOGS, user_function
 from dcs_engine.techniques.naughty_rows import rowcall, scanning
 from dcs_engine.techniques.naughty_rows.scanning import ENGINES
 
@@ -278,9 +278,7 @@ TECHNIQUE = Technique(
         Param("engine", "choice", default="auto", choices=ENGINES, label="Row path",
               help="arrow: mapInArrow batches (fast, classic and Connect); rdd: df.rdd rows (classic only); "
                    "auto: arrow, except nested schemas on classic Spark"),
-        Param("worker_logs", "bool", default=True, label="Show what the function prints on executors",
-              help="Spark 4.1+: turns on Python worker logs for the run and shows the lines your function "
-                   "printed or logged"),
+        WORKER_LOGS,
     ),
     outcomes=('problems_found', 'no_problems'),
     run=run,
