@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PORT   ?= 8501
+TEST_WORKERS ?= 2   # pytest-xdist processes for `make test` (0: one process)
 
 .PHONY: run test install install-dev chromium java bench lint clean
 
@@ -12,7 +13,7 @@ run: install java
 	  --server.headless true --browser.gatherUsageStats false
 
 test: install-dev chromium java
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -20,10 +20,12 @@ pytest_plugins = ["tests.cluster_fixture", "tests.connect_fixture"]  # standalon
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 # Stored incidents of a test run go to a throw-away data dir, never the checkout's .dcs/; tests read their
 # own files from the temp folder, so it is a path root besides the checkout (tests of the roots set their own).
-if "DCS_DATA_DIR" not in os.environ:
+# Under pytest-xdist each worker process gets its own data dir (a worker inherits the controller's environment).
+if "DCS_DATA_DIR" not in os.environ or os.environ.get("DCS_TEST_DATA_OWNER") not in (None, str(os.getpid())):
     import tempfile
 
     os.environ["DCS_DATA_DIR"] = tempfile.mkdtemp(prefix="dcs-test-data-")
+    os.environ["DCS_TEST_DATA_OWNER"] = str(os.getpid())
     os.environ.setdefault("DCS_PATH_ROOTS", f"{tempfile.gettempdir()},{ROOT}")
 os.environ["PYSPARK_PYTHON"] = sys.executable
 os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
@@ -63,6 +65,19 @@ def _end_workers():
 
     pool().shutdown()
 
+
+
+# Tests that share one expensive session-scoped server run in one pytest-xdist worker (`--dist loadgroup`):
+# one standalone cluster, one Spark Connect server, one `streamlit run` for the browser tests.
+SHARED_SERVERS = (("standalone_cluster", "cluster"), ("connect_server", "connect"), ("app_server", "browser"))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        group = next((g for fixture, g in SHARED_SERVERS if fixture in names), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.hookimpl(hookwrapper=True)
