@@ -66,9 +66,15 @@ CONDITIONS: dict[str, str] = {
     "TOO_FEW_VALUES": "a column with too few distinct non-null values to check a combining function on",
     # production evidence
     "EVENTLOG_UNREADABLE": "an event log, History Server answer or thresholds file that cannot be read as given",
+    "EVENTLOG_NOT_FOUND": "no event log at the path given (nothing there, or a folder without Spark's log files)",
+    "HISTORY_UNREACHABLE": "a History Server or driver UI URL that does not answer, answers an error, or not JSON",
+    "APP_NOT_FOUND": "no application with this id or name in the logs or at the server",
+    "APP_AMBIGUOUS": "several applications and none picked (pass an id or name)",
+    "THRESHOLDS_INVALID": "a thresholds file that cannot be read or names an unknown rule, limit or type",
     # runbooks, lessons, catalogs
     "RUNBOOK_INVALID": "a runbook file that does not follow the schema",
     "LESSON_INVALID": "a lesson folder that does not follow the course's layout",
+    "CATALOG_INVALID": "a triage catalog file that does not follow its schema",
     # a shared server: configuration, logins and roles, limits, stored incidents
     "CONFIG_INVALID": "a setting in the config file or a DCS_* variable that cannot be used",
     "LOGIN_REQUIRED": "the app is served beyond 127.0.0.1 and no login is configured",

@@ -75,3 +75,40 @@ def test_ruff_is_clean():
     proc = subprocess.run([ruff, "check", "--output-format", "concise", "."], cwd=ROOT, capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stdout[-4000:]
+
+
+def _error_calls():
+    """Every ``SomethingError(...)`` call in the engine: (where, class name, condition given or None)."""
+    for path in sorted((ROOT / "dcs_engine").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                    node.func.id.endswith(("Error", "Unavailable", "Cancelled", "Required", "Denied", "Exceeded")):
+                kw = {k.arg: k.value for k in node.keywords}
+                cond = kw.get("condition")
+                given = cond.value if isinstance(cond, ast.Constant) else ("<computed>" if cond else None)
+                yield f"{path.relative_to(ROOT)}:{node.lineno}", node.func.id, given
+
+
+def test_every_error_names_a_declared_condition():
+    """Tests and runbooks match on conditions: each one raised is declared once, with its meaning, and no
+    engine error falls back to the catch-all ``DCS_ERROR``."""
+    import dcs_engine.errors as errors
+    from dcs_engine.eventlog.errors import EventLogError
+    from dcs_engine.triage.catalog import CatalogError
+
+    classes = {c.__name__: c for c in vars(errors).values() if isinstance(c, type) and
+               issubclass(c, errors.DcsError)}
+    classes.update(EventLogError=EventLogError, CatalogError=CatalogError)
+    undeclared, fallback = [], []
+    for where, name, given in _error_calls():
+        if name not in classes:
+            continue  # Python's own exceptions
+        cond = given or classes[name].default_condition
+        if cond == "DCS_ERROR":
+            fallback.append(f"{where} {name}")
+        elif cond != "<computed>" and cond not in errors.CONDITIONS:
+            undeclared.append(f"{where} {cond}")
+    assert not undeclared, f"conditions raised but not declared in errors.CONDITIONS: {undeclared}"
+    assert not fallback, f"errors without a condition of their own: {fallback}"
+    for cls in classes.values():
+        assert cls.default_condition == "DCS_ERROR" or cls.default_condition in errors.CONDITIONS, cls

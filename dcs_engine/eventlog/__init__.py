@@ -51,7 +51,8 @@ def analyze_log(target, *, app=None, thresholds=None, progress=None, cancel=None
     if not parts["events"]:
         raise EventLogError(f"event log {source.label}", expected="Spark listener events, one JSON object a line",
                             found=f"{state.lines} line(s) without any 'Event' field",
-                            fix="point at a file Spark wrote to spark.eventLog.dir")
+                            fix="point at a file Spark wrote to spark.eventLog.dir",
+                            params={"input": source.label, "lines": state.lines})
     notes, skipped = _notes(source, state, parts)
     read = ReadStats(source=source.label, files=tuple(state.files), codec="/".join(sorted(state.codecs)),
                      bytes_read=source.total_bytes, lines=state.lines,

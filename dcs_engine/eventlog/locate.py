@@ -90,7 +90,8 @@ def _rolled(label: str, names: list[str], make: Callable[[str], LogFile], dir_na
     if not events:
         raise EventLogError(f"rolled event log {label}", expected="events_<N>_<app> files in it",
                             found=", ".join(sorted(names)[:8]) or "an empty directory",
-                            fix="point at the eventlog_v2_<app> directory Spark wrote")
+                            fix="point at the eventlog_v2_<app> directory Spark wrote",
+                            condition="EVENTLOG_NOT_FOUND", params={"input": label})
     events.sort()
     start = max((i for i, (_, compact, _) in enumerate(events) if compact), default=0)
     status = [n for n in names if n.startswith("appstatus_")]
@@ -190,7 +191,8 @@ def entries(sources: list[LogSource]) -> list[AppEntry]:
 def _pick(sources: list[LogSource], app: str | None, where: str) -> LogSource:
     if not sources:
         raise EventLogError(f"event-log directory {where}", expected="event log files or eventlog_v2_* folders",
-                            found="none", fix="point at spark.eventLog.dir or at one application's log")
+                            found="none", fix="point at spark.eventLog.dir or at one application's log",
+                            condition="EVENTLOG_NOT_FOUND", params={"input": str(where)})
     if app is None and len(sources) == 1:
         return sources[0]
     found = entries(sources)
@@ -198,13 +200,15 @@ def _pick(sources: list[LogSource], app: str | None, where: str) -> LogSource:
         listing = "; ".join(f"{e.app_id} ({e.name})" for e in found[:20])
         raise EventLogError(f"event-log directory {where}", expected="one application, or an app id or name to pick",
                             found=f"{len(found)} applications: {listing}",
-                            fix="pass the application's id or name (CLI: --app ID_OR_NAME)")
+                            fix="pass the application's id or name (CLI: --app ID_OR_NAME)", condition="APP_AMBIGUOUS",
+                            params={"at": str(where), "apps": [e.app_id for e in found[:20]]})
     hits = [e for e in found if app in (e.app_id, e.key)] or [e for e in found if e.app_id.startswith(app)] or \
         [e for e in found if e.name == app]
     if not hits:
         raise EventLogError(f"application {app!r} in {where}", expected="an app id or name recorded there",
                             found=", ".join(f"{e.app_id} ({e.name})" for e in found[:20]),
-                            fix="use one of the ids or names listed")
+                            fix="use one of the ids or names listed", condition="APP_NOT_FOUND",
+                            params={"app": app, "at": str(where)})
     return hits[-1].source   # several attempts or runs of one name: the last one
 
 
@@ -212,7 +216,8 @@ def _sources(path) -> tuple[Path, list[LogSource]]:
     p = Path(os.path.expanduser(str(path).removeprefix("file://")))
     if not p.exists():
         raise EventLogError(f"event log {path}", expected="an existing file or directory", found="nothing there",
-                            fix="check the path (spark.eventLog.dir holds one log per application)")
+                            fix="check the path (spark.eventLog.dir holds one log per application)",
+                            condition="EVENTLOG_NOT_FOUND", params={"input": str(path)})
     if p.is_dir():
         return p, _dir_sources(p)
     with open(p, "rb") as f:

@@ -53,19 +53,21 @@ class Client:
                 return None
             raise EventLogError(f"Spark REST API {url}", expected="an answer (HTTP 200)",
                                 found=f"HTTP {exc.code} {exc.reason}",
-                                fix="check the application id, or that this server keeps that application") from None
+                                fix="check the application id, or that this server keeps that application",
+                                condition="HISTORY_UNREACHABLE", params={"url": url, "status": exc.code}) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise EventLogError(f"Spark REST API {url}", expected="a History Server or driver UI answering there",
-                                found=str(reason), fix="check host and port (History Server 18080, driver UI 4040)"
-                                ) from None
+                                found=str(reason), fix="check host and port (History Server 18080, driver UI 4040)",
+                                condition="HISTORY_UNREACHABLE", params={"url": url, "status": None}) from None
         self.requests += 1
         self.bytes += len(body)
         try:
             return json.loads(body)
         except ValueError:
             raise EventLogError(f"Spark REST API {url}", expected="JSON", found=body[:80].decode(errors="replace"),
-                                fix="point at the Spark UI or History Server, not another web page") from None
+                                fix="point at the Spark UI or History Server, not another web page",
+                                condition="HISTORY_UNREACHABLE", params={"url": url, "status": "not_json"}) from None
 
 
 def parse_url(url: str) -> tuple[str, str | None, str | None]:
@@ -73,7 +75,8 @@ def parse_url(url: str) -> tuple[str, str | None, str | None]:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise EventLogError(f"URL {url!r}", expected="http(s)://host:port of a History Server or driver UI",
-                            found=url, fix="e.g. http://127.0.0.1:18080")
+                            found=url, fix="e.g. http://127.0.0.1:18080", condition="HISTORY_UNREACHABLE",
+                            params={"url": url, "status": "bad_url"})
     path = parts.path.rstrip("/")
     app = attempt = None
     m = _API_APP.search(path) or _HISTORY_PAGE.search(path)
@@ -97,14 +100,16 @@ def pick_app(client: Client, app: str | None) -> dict:
                 return found
             raise EventLogError(f"application {want!r} at {client.base}", expected="an id or name it lists",
                                 found=", ".join(f"{a.get('id')} ({a.get('name')})" for a in apps[:20]) or "none",
-                                fix="use one of the ids listed")
+                                fix="use one of the ids listed", condition="APP_NOT_FOUND",
+                                params={"app": want, "at": client.base})
         return hits[0]
     if len(apps) == 1:
         return apps[0]
     raise EventLogError(f"Spark REST API {client.base}", expected="one application, or an id or name to pick",
                         found=f"{len(apps)} applications: " + "; ".join(f"{a.get('id')} ({a.get('name')})"
                                                                          for a in apps[:20]),
-                        fix="add --app ID (or put /history/<id> in the URL)")
+                        fix="add --app ID (or put /history/<id> in the URL)", condition="APP_AMBIGUOUS",
+                        params={"at": client.base, "apps": [a.get("id") for a in apps[:20]]})
 
 
 def fetch(client: Client, app: dict, progress=None) -> dict:

@@ -78,7 +78,7 @@ def save_upload(files: list[tuple[str, bytes]]) -> Path:
     """
     if not files:
         raise EventLogError("upload", expected="one event log, its rolled files, or a zip", found="no file",
-                            fix="choose a file first")
+                            fix="choose a file first", condition="PARAM_MISSING", params={"param": "upload"})
     folder = Path(tempfile.mkdtemp(prefix="dcs-eventlog-"))
     paths = []
     for name, data in files:

@@ -36,13 +36,17 @@ def _load_override(src) -> dict:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise EventLogError(f"thresholds file {path}", expected="a readable YAML file",
-                            found=exc.strerror or str(exc), fix="check the path") from None
+                            found=exc.strerror or str(exc), fix="check the path",
+                            condition="THRESHOLDS_INVALID",
+                            params={"path": str(path), "reason": "unreadable"}) from None
     except yaml.YAMLError as exc:
         raise EventLogError(f"thresholds file {path}", expected="valid YAML", found=str(exc).splitlines()[0],
-                            fix="fix the YAML syntax at the line shown") from None
+                            fix="fix the YAML syntax at the line shown",
+                            condition="THRESHOLDS_INVALID", params={"path": str(path), "reason": "yaml"}) from None
     if not isinstance(data, dict):
         raise EventLogError(f"thresholds file {path}", expected="a mapping of rule names",
-                            found=type(data).__name__, fix="write 'rule: {limit: {value: N}}' entries")
+                            found=type(data).__name__, fix="write 'rule: {limit: {value: N}}' entries",
+                            condition="THRESHOLDS_INVALID", params={"path": str(path), "reason": "not_a_mapping"})
     return data
 
 
@@ -50,10 +54,14 @@ def _merge(base: dict, over: dict, where: str) -> None:
     for rule, limits in over.items():
         if rule not in base:
             raise EventLogError(f"{where} → {rule}", expected="one of " + ", ".join(sorted(base)),
-                                found=repr(rule), fix="correct the rule name or remove it")
+                                found=repr(rule), fix="correct the rule name or remove it",
+                                condition="THRESHOLDS_INVALID", params={"where": where, "rule": rule,
+                                                                        "reason": "unknown_rule"})
         if not isinstance(limits, dict):
             raise EventLogError(f"{where} → {rule}", expected="a mapping of limits", found=repr(limits),
-                                fix="write 'limit: {value: N}' under the rule")
+                                fix="write 'limit: {value: N}' under the rule",
+                                condition="THRESHOLDS_INVALID", params={"where": where, "rule": rule,
+                                                                        "reason": "not_a_mapping"})
         for key, val in limits.items():
             _merge_one(base[rule], key, val, f"{where} → {rule}")
 
@@ -61,7 +69,8 @@ def _merge(base: dict, over: dict, where: str) -> None:
 def _merge_one(rule: dict, key: str, val, where: str) -> None:
     if key not in rule:
         raise EventLogError(f"{where} → {key}", expected="one of " + ", ".join(sorted(rule)), found=repr(key),
-                            fix="correct the limit name or remove it")
+                            fix="correct the limit name or remove it", condition="THRESHOLDS_INVALID",
+                            params={"where": where, "limit": key, "reason": "unknown_limit"})
     if key in RULE_KEYS:
         rule[key] = None if val is None else str(val)
         return
@@ -71,7 +80,9 @@ def _merge_one(rule: dict, key: str, val, where: str) -> None:
         isinstance(new, (int, float)) and not isinstance(new, bool))
     if not ok:
         raise EventLogError(f"{where} → {key}", expected=f"a {'list' if isinstance(old, list) else 'number'}",
-                            found=repr(new), fix=f"write '{key}: {{value: {old!r}}}' with your value")
+                            found=repr(new), fix=f"write '{key}: {{value: {old!r}}}' with your value",
+                            condition="THRESHOLDS_INVALID", params={"where": where, "limit": key,
+                                                                    "reason": "wrong_type"})
     rule[key] = {"value": new, "source": (val.get("source") if isinstance(val, dict) else None) or
                  f"your override (default {old!r}: {rule[key]['source']})"}
 

@@ -63,14 +63,16 @@ class SourceSpec:
         bad = sorted(set(d) - known)
         if bad:
             raise SourceError(f"data source key {bad[0]!r}", expected="one of " + ", ".join(sorted(known)),
-                              found=repr(bad[0]), fix="remove or correct the key")
+                              found=repr(bad[0]), fix="remove or correct the key",
+                              condition="SOURCE_INVALID", params={"field": bad[0], "known": sorted(known)})
         for k in ("rows", "seed"):
             if k in d:
                 try:
                     d[k] = int(d[k])
                 except (TypeError, ValueError):
                     raise SourceError(f"data source '{k}'", expected="a whole number", found=repr(d[k]),
-                                      fix=f"enter a whole number for {k}") from None
+                                      fix=f"enter a whole number for {k}", condition="SOURCE_INVALID",
+                                      params={"field": k, "found": d[k]}) from None
         spec = cls(**d)
         spec.validate()
         return spec
@@ -83,20 +85,26 @@ class SourceSpec:
     def validate(self) -> None:
         if self.kind not in KINDS:
             raise SourceError("data source kind", expected="one of " + ", ".join(KINDS), found=repr(self.kind),
-                              fix="choose demo, path or table")
+                              fix="choose demo, path or table", condition="SOURCE_INVALID",
+                              params={"field": "kind", "found": self.kind, "choices": list(KINDS)})
         if self.kind == "path":
             if not self.path.strip():
                 raise SourceError("data source path", expected="a file or directory path", found="nothing",
-                                  fix="type the path of your data")
+                                  fix="type the path of your data", condition="SOURCE_INVALID",
+                                  params={"field": "path", "found": self.path})
             if self.format not in FORMATS:
                 raise SourceError("data source format", expected="one of " + ", ".join(FORMATS),
-                                  found=repr(self.format), fix="pick the format your files are in")
+                                  found=repr(self.format), fix="pick the format your files are in",
+                                  condition="SOURCE_INVALID",
+                                  params={"field": "format", "found": self.format, "choices": list(FORMATS)})
         if self.kind == "table" and not self.table.strip():
             raise SourceError("data source table", expected="a table name", found="nothing",
-                              fix="type a table name known to the Spark catalog")
+                              fix="type a table name known to the Spark catalog", condition="SOURCE_INVALID",
+                              params={"field": "table", "found": self.table})
         if self.kind == "demo" and self.rows < 0:
             raise SourceError("demo dataset size", expected="0 rows or more", found=str(self.rows),
-                              fix="ask for a positive number of rows")
+                              fix="ask for a positive number of rows", condition="SOURCE_INVALID",
+                              params={"field": "rows", "found": self.rows})
 
     def describe(self) -> str:
         if self.kind == "demo":
@@ -147,12 +155,14 @@ def read_base(spark, spec: SourceSpec | FrameSource):
         except Exception as exc:
             raise SourceError(f"table {spec.table!r}", expected="a table in the Spark catalog",
                               found=innermost_message(exc),
-                              fix="check the name with SHOW TABLES, or read the files by path") from None
+                              fix="check the name with SHOW TABLES, or read the files by path",
+                              condition="SOURCE_NOT_FOUND", params={"table": spec.table}) from None
     path = spec.path.strip()
     local = path[len("file://"):] if path.startswith("file://") else path
     if _is_local_path(path) and not any(ch in local for ch in "*?[") and not os.path.exists(local):
         raise SourceError(f"path {path!r}", expected="an existing file or directory", found="nothing there",
-                          fix="check the path (it is read by the Spark driver and executors)")
+                          fix="check the path (it is read by the Spark driver and executors)",
+                          condition="SOURCE_NOT_FOUND", params={"path": path})
     reader = spark.read
     fmt = spec.format
     try:
@@ -164,7 +174,8 @@ def read_base(spark, spec: SourceSpec | FrameSource):
             df = reader.format(fmt).load(path)
     except Exception as exc:
         raise SourceError(f"reading {path!r} as {fmt}", expected=f"{fmt} data", found=innermost_message(exc),
-                          fix="pick the format the files are really in") from None
+                          fix="pick the format the files are really in", condition="SOURCE_UNREADABLE",
+                          params={"path": path, "format": fmt}) from None
     return df
 
 
@@ -182,13 +193,16 @@ def load(spark, spec: SourceSpec, base=None):
         except Exception as exc:
             raise SourceError(f"where clause {spec.where!r}", expected="a SQL condition on the source's columns",
                               found=innermost_message(exc),
-                              fix="columns are: " + ", ".join(df.columns)) from None
+                              fix="columns are: " + ", ".join(df.columns), condition="SOURCE_BAD_FILTER",
+                              params={"where": spec.where, "available": list(df.columns)}) from None
         df = filtered
     if spec.columns:
         missing = [c for c in spec.columns if c not in df.columns]
         if missing:
             raise SourceError(f"column {missing[0]!r}", expected="one of " + ", ".join(df.columns),
-                              found=repr(missing[0]), fix="pick columns that exist in the source")
+                              found=repr(missing[0]), fix="pick columns that exist in the source",
+                              condition="COLUMN_NOT_FOUND",
+                              params={"param": "columns", "column": missing[0], "available": list(df.columns)})
         df = df.select(*spec.columns)
     return df
 

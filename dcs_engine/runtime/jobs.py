@@ -97,7 +97,9 @@ class JobHandle(RunState):
         return SparkJobError(
             f"run '{self.label}' failed", triage=report, cause=exc,
             expected="the technique to finish", found=report.headline,
-            fix=report.first_fix)
+            fix=report.first_fix,
+            params={"run": self.label, "exception": report.exception_class, "root_cause": report.root_cause,
+                    "spark_condition": report.error_condition, "sqlstate": report.sqlstate})
 
     # -- queries -----------------------------------------------------
     def outcome(self):

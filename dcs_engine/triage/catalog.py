@@ -36,6 +36,7 @@ class CatalogError(DcsError):
     """A triage catalog file is malformed; ``where`` is the breadcrumb to the problem."""
 
     code = "DCS302"
+    default_condition = "CATALOG_INVALID"
 
     def __init__(self, where: str, what: str, **kw):
         self.where = where
@@ -76,7 +77,7 @@ class Entry:
 
 
 def _err(where, what, expected, found, fix) -> CatalogError:
-    return CatalogError(where, what, expected=expected, found=found, fix=fix)
+    return CatalogError(where, what, expected=expected, found=found, fix=fix, params={"where": where})
 
 
 def _check_keys(raw, where: str) -> None:

@@ -107,7 +107,8 @@ def register(name: str, description: str, build) -> DemoDataset:
     old = builtin.get(name)
     if old is not None and old.build.__module__.startswith(__name__):
         raise SourceError(f"demo dataset {name!r}", expected="a name no built-in dataset has",
-                          found="the name of a built-in dataset", fix="give the dataset another name")
+                          found="the name of a built-in dataset", fix="give the dataset another name",
+                          condition="SOURCE_INVALID", params={"field": "demo", "found": name})
     ds = DemoDataset(name, description, build)
     DATASETS[name] = ds
     return ds
@@ -121,8 +122,10 @@ def build(spark, name: str, rows: int, seed: int = 42):
     _discover()
     if name not in DATASETS:
         raise SourceError(f"demo dataset {name!r}", expected="one of " + ", ".join(sorted(DATASETS)),
-                          found=repr(name), fix="pick a demo dataset from the list")
+                          found=repr(name), fix="pick a demo dataset from the list", condition="SOURCE_NOT_FOUND",
+                          params={"demo": name, "choices": sorted(DATASETS)})
     if rows < 0:
         raise SourceError("demo dataset size", expected="0 rows or more", found=str(rows),
-                          fix="ask for a positive number of rows")
+                          fix="ask for a positive number of rows", condition="SOURCE_INVALID",
+                          params={"field": "rows", "found": rows})
     return DATASETS[name].build(spark, rows, seed)

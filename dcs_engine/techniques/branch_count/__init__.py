@@ -27,7 +27,8 @@ Expectations (the ``expectations`` parameter), one per line, ``# comments`` allo
 With no expectations, the default rule applies: every ``except`` handler, and every
 line carrying a comment that says ``rare``, ``never``, ``unlikely``, ``blue moon`` or
 ``should not happen``, is expected to be rare (at most 10%).  Outcome ``surprise``
-if any expectation fails, else ``as_expected``.
+if any expectation fails or the function raised on any call (a call that raised never reached the
+branches after the error, so its counts cannot show the expectations met), else ``as_expected``.
 """
 from __future__ import annotations
 
@@ -99,10 +100,15 @@ class BranchCountResult(Reportable):
         what = f"{self.calls:,} call(s) of {self.function}"
         if self.grouped_by:
             what += f" (grouped by {self.grouped_by})"
-        if self.failed_checks:
-            first = self.failed_checks[0]
-            return (f"Surprise: {len(self.failed_checks)} expectation(s) failed over {what}; "
-                    f"first: {first.shown}.")
+        failed = self.failed_checks
+        if self.raised:
+            # counts of calls that raised stop at the error: no expectation can be judged as met
+            every = " (every call: the counts show only the way to the error)" if self.raised == self.calls else ""
+            first = f"; first: {self.errors[0]}" if self.errors else ""
+            also = f"; and {len(failed)} expectation(s) failed" if failed else ""
+            return f"Surprise: {self.raised:,} of {what} raised{every}{first}{also}."
+        if failed:
+            return f"Surprise: {len(failed)} expectation(s) failed over {what}; first: {failed[0].shown}."
         return f"Branch counts match the expectations over {what}."
 
     def annotated(self) -> str:
@@ -183,8 +189,9 @@ def summarize(inst: Instrumented, counts: dict, expectations: str = "", source: 
     for e in explicit or default_expectations(inst):
         hits, pct = by_line.get(e.line, (0, None))
         checks.append(e.check(hits, pct, implicit))
-    outcome = "surprise" if any(not c.ok for c in checks) else "as_expected"
-    return BranchCountResult(inst.name, source, grouped_by, int(counts.get("calls", 0)), int(counts.get("raised", 0)),
+    raised = int(counts.get("raised", 0))
+    outcome = "surprise" if raised or any(not c.ok for c in checks) else "as_expected"
+    return BranchCountResult(inst.name, source, grouped_by, int(counts.get("calls", 0)), raised,
                              tuple(counts.get("errors", ())), lines, branches, tuple(checks), outcome, elapsed_s)
 
 

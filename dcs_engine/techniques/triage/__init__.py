@@ -18,15 +18,18 @@ def run(ctx, params) -> TriageReport:
     path = (params.path or "").strip()
     if text and path:
         raise ParameterError("parameters 'text' and 'path'", expected="one of them",
-                             found="both", fix="clear either the pasted text or the log file path")
+                             found="both", fix="clear either the pasted text or the log file path",
+                             condition="PARAM_INVALID", params={"param": "path", "found": "text and path"})
     if path:
         if not os.path.isfile(path):
             raise ParameterError(f"log file {path!r}", expected="an existing file", found="nothing there",
-                                 fix="check the path (it is read on the machine running dcs-doctor)")
+                                 fix="check the path (it is read on the machine running dcs-doctor)",
+                                 condition="SOURCE_NOT_FOUND", params={"param": "path", "path": path})
         return triage_file(path)
     if not text:
         raise ParameterError("parameter 'text'", expected="a traceback or log excerpt", found="nothing",
-                             fix="paste the error text, or give the path of a log file")
+                             fix="paste the error text, or give the path of a log file",
+                             condition="PARAM_MISSING", params={"param": "text", "found": ""})
     return triage_text(text, source="pasted text")
 
 
