@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PORT   ?= 8501
-TEST_WORKERS ?= 2   # pytest-xdist processes for `make test` (0: one process)
+TEST_WORKERS ?= 0   # pytest-xdist processes for `make test` (e.g. 2; 0: one process, the default until a full run with 2 is verified)
 
 .PHONY: run test install install-dev chromium java bench lint clean
 
@@ -13,7 +13,7 @@ run: install java
 	  --server.headless true --browser.gatherUsageStats false
 
 test: install-dev chromium java
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup)
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
