@@ -25,6 +25,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 TEXTLIKE = ("id", "text")  # kinds the Spark pass does not check value by value (the catch-all)
 
@@ -43,7 +44,10 @@ class Layout:
 
 
 def _compiled(regex: str):
-    return _CACHE.setdefault(regex, re.compile(regex, re.DOTALL))
+    found = _CACHE.get(regex)
+    if found is None:  # compile once per regex (setdefault would compile on every call)
+        found = _CACHE[regex] = re.compile(regex, re.DOTALL)
+    return found
 
 
 _CACHE: dict[str, re.Pattern] = {}
@@ -91,8 +95,11 @@ BY_NAME.update({lay.name: lay for lay in (COMPACT_DATE, EPOCH_SECONDS, EPOCH_MIL
 EPOCH_RANGE_S = (315_532_800, 4_102_444_800)  # 1980-01-01 .. 2100-01-01 UTC
 
 
+@lru_cache(maxsize=4096)
 def classify(text: str) -> Layout:
-    """The first declared layout that ``text`` matches (JSON only if it parses; ``M/d`` before ``d/M``)."""
+    """The first declared layout that ``text`` matches (JSON only if it parses; ``M/d`` before ``d/M``).
+
+    Cached: a probe's column repeats its values (channels, dates, reasons)."""
     for lay in LAYOUTS:
         if lay.name == "d/M/yyyy" or not lay.matches(text):
             continue
@@ -157,8 +164,9 @@ def _field(text: str, sep: str, i: int) -> int:
 
 
 # -- meaning: parse a text, write a value ------------------------------------------------
+@lru_cache(maxsize=4096)
 def parse(layout: Layout, text: str):
-    """The value ``text`` means in ``layout`` (int, float, date, datetime, bool), or None."""
+    """The value ``text`` means in ``layout`` (int, float, date, datetime, bool), or None (cached: values repeat)."""
     text = text.strip()
     try:
         if layout.kind == "integer":

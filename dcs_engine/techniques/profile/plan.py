@@ -65,6 +65,7 @@ class ColumnPlan:
     fences: Fences | None = None
     floating: bool = False
     by_code: dict = field(default_factory=dict, compare=False, repr=False)
+    known: dict = field(default_factory=dict, compare=False, repr=False)  # text -> code, for code_of
 
     def __post_init__(self):
         self.by_code.update({c.value: c for c in self.codes})
@@ -248,7 +249,12 @@ def simple_plan(index, name, spark_type, expr, family: str) -> ColumnPlan:
 def code_of(plan: ColumnPlan, value) -> int:
     """The code the pass gives ``value`` (the Python twin of ``plan.code_sql()``)."""
     if plan.family == "string":
-        return _text_code(plan, value)
+        code = plan.known.get(value)
+        if code is None:  # a column's probe repeats its texts: check each distinct one once
+            code = _text_code(plan, value)
+            if len(plan.known) < 4096:
+                plan.known[value] = code
+        return code
     if plan.family in ("number", "temporal"):
         return _number_code(plan, value)
     if plan.family == "bool":
