@@ -120,10 +120,11 @@ def expected_exponent(cost, res) -> float:
     return local_exponent(cost, fitted[0].rows, fitted[-1].rows) if cost and len(fitted) >= 2 else float("nan")
 
 
-def bench_job(spark, name, code, path, cost, rounds: int, repeats: int, loaded: bool) -> dict:
+def bench_job(spark, name, code, path, cost, rounds: int, repeats: int, loaded: bool, warm: bool) -> dict:
     spec = SourceSpec(kind="path", path=path, format="parquet")
     fn = load_code(code=code)
-    run_job(fn, load(spark, spec))  # warm-up
+    if warm:
+        run_job(fn, load(spark, spec))  # warm-up: the JVM compiles the job's code, the OS caches the files
     full, lad, exps, errs, res = [], [], [], [], None
     with CompetingLoad(loaded):
         for _ in range(rounds):
@@ -142,7 +143,8 @@ def bench_job(spark, name, code, path, cost, rounds: int, repeats: int, loaded: 
             "error": abs(med - expected) if med is not None and expected == expected else float("nan"),
             "method": res.work_method, "predicted": res.predicted_full_s,
             "steps": " ".join(f"{s.work_s if s.work_s is not None else s.seconds:.2f}{'*' if s.in_fit else ''}"
-                              for s in res.steps), "overhead": res.overhead_s}
+                              f"/{s.rows / 1e3:.0f}k" for s in res.steps), "overhead": res.overhead_s,
+            "fixed": res.fit_fixed_s}
 
 
 def _fmt(x, spec=".2f"):
@@ -154,7 +156,8 @@ def report(r: dict) -> None:
     each = ",".join(_fmt(e) for e in r["exponents"])
     print(f"{r['name']:10} {'load' if r['loaded'] else 'quiet':5} {r['full']:8.2f} {r['ladder']:9.2f} {ratio:6.2f} "
           f"{_fmt(r['exponent']):>8} {_fmt(r['expected']):>8} {_fmt(r['error']):>6} {r['method']:>5} "
-          f"{_fmt(r['predicted'], '.1f'):>9}  [{each}] work per step {r['steps']} (overhead {r['overhead']:.2f} s)",
+          f"{_fmt(r['predicted'], '.1f'):>9}  [{each}] work/rows per step {r['steps']} "
+          f"(fixed part fitted {r['fixed']:.2f} s; near-empty run {r['overhead']:.2f} s wall)",
           flush=True)
 
 
@@ -165,9 +168,10 @@ def worst(rows, loaded: bool, key: str = "error") -> float:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=20_000_000, help="rows of the linear and n log n input")
-    ap.add_argument("--pair-rows", type=int, default=200_000, help="rows of the all-pairs input")
-    ap.add_argument("--per-key", type=int, default=8000, help="rows per key in the all-pairs input (full size)")
+    ap.add_argument("--rows", type=int, default=10_000_000, help="rows of the linear job's input")
+    ap.add_argument("--sort-rows", type=int, default=5_000_000, help="rows of the n log n (sort) input")
+    ap.add_argument("--pair-rows", type=int, default=120_000, help="rows of the all-pairs input")
+    ap.add_argument("--per-key", type=int, default=12_000, help="rows per key in the all-pairs input (full size)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=1, help="runs per ladder step (least work kept); 1 = default")
     ap.add_argument("--load", choices=("both", "quiet", "loaded"), default="both")
@@ -175,16 +179,17 @@ def main():
     ap.add_argument("--tiny", action="store_true", help="a few thousand rows, one round: checks the bench runs")
     args = ap.parse_args()
     if args.tiny:
-        args.rows, args.pair_rows, args.per_key, args.rounds = 20_000, 4_000, 400, 1
+        args.rows, args.sort_rows, args.pair_rows, args.per_key, args.rounds = 20_000, 20_000, 4_000, 400, 1
     spark = MANAGER.session(SparkSettings(master="local[2]", app_name="bench-scaling",
                                           conf=(("spark.sql.shuffle.partitions", "8"),)))
     tmp = tempfile.mkdtemp(prefix="dcs-bench-scaling-")
     # the bench is its own operator: its temp inputs are a path root (the path source reads only under roots)
     os.environ["DCS_PATH_ROOTS"] = ",".join(filter(None, (os.environ.get("DCS_PATH_ROOTS"), tmp, str(ROOT))))
-    big, pairs = os.path.join(tmp, "big"), os.path.join(tmp, "pairs")
+    big, sorted_in, pairs = (os.path.join(tmp, name) for name in ("big", "sort", "pairs"))
     write(spark, big, args.rows, 50)
+    write(spark, sorted_in, args.sort_rows, 50)
     write(spark, pairs, args.pair_rows, args.per_key)
-    cases = [("linear", DAILY_JOB, big, lambda n: n), ("n log n", SORT_JOB, big, lambda n: n * math.log(n)),
+    cases = [("linear", DAILY_JOB, big, lambda n: n), ("n log n", SORT_JOB, sorted_in, lambda n: n * math.log(n)),
              ("quadratic", ALL_PAIRS_JOB, pairs, lambda n: n * n)]
     if args.per_client:
         cases.insert(0, ("per client", LINEAR_JOB, big, None))
@@ -192,15 +197,19 @@ def main():
     print(f"{'job':10} {'cond':5} {'full s':>8} {'ladder s':>9} {'ratio':>6} {'exponent':>8} {'expected':>8} "
           f"{'error':>6} {'fit':>5} {'predicted':>9}  [exponent per round]", flush=True)
     rows = []
+    start = time.perf_counter()
     for loaded in conditions:
         for name, code, path, cost in cases:
-            rows.append(bench_job(spark, name, code, path, cost, args.rounds, args.repeats, loaded))
+            rows.append(bench_job(spark, name, code, path, cost, args.rounds, args.repeats, loaded,
+                                  warm=loaded == conditions[0]))
             report(rows[-1])
     for loaded in conditions:
         label = "with a competing load on one core" if loaded else "without load"
         single = max((e for r in rows if r["loaded"] == loaded for e in r["errors"] if e == e), default=float("nan"))
         print(f"worst exponent error {label}: {_fmt(worst(rows, loaded))} (median of {args.rounds} rounds per job; "
               f"worst single round {_fmt(single)}; target 0.15)")
+    with open("/proc/loadavg") as f:
+        print(f"bench time {time.perf_counter() - start:.0f} s; load average at the end: {f.read().strip()}")
     ratios = [r["ladder"] / r["full"] for r in rows]
     print(f"ratio: {max(ratios):.2f}")
     MANAGER.stop()
