@@ -10,15 +10,27 @@ fitted exponent against the expected one (each round's exponents too), the measu
 predicted time for the full data against the measured one.  Then the worst exponent error without
 and with the load (target <= 0.15 both) and, last, ``ratio: <worst ladder / full run>`` (target <= 1.0).
 
-The expected exponents hold only where the job's cost follows its model on the rows a step reads.
-The linear job sums a score computed in Python for every ping per day (7 keys): the same work for
-every row, the kind of per-row Python a PySpark job spends its time in.  The n log n job is a global
-sort (JVM only).  The quadratic job is the app's all-pairs demo: per client, a Python double loop
-over the client's pings; its input spreads each client over all files, so a step holds a fraction of
-every client's pings and the pairs per client grow with the square of the rows, and 8,000 pings per
-client (at full size) make the pairs, not the per-client set-up, the bulk of the work.  A per-client
-aggregate (``--per-client``) is shown without a model: with 400,000 clients its cost follows the
-distinct clients a step meets and the hash table's size as well as the rows.
+The expected exponents hold only where the job's cost follows its model on the rows a step reads, and
+the sizes are chosen for that (and for a full bench of about 25 minutes on 2 cores):
+
+* linear (10M rows): sums a score computed in Python for every ping per day (7 keys): the same work
+  for every row, the kind of per-row Python a PySpark job spends its time in.  10M rows make a full
+  run long enough (~30 s) that the ladder's fixed runs (the warm-up, the near-empty run, the UDF
+  profile) stay below the 60% of a full run the steps leave them.
+* n log n (5M rows): a global sort (JVM only).  At 20M rows the sort's CPU grew 2.23x per doubling
+  between the upper steps (local exponent 1.16 against n log n's 1.07): its 8M-row step holds some
+  600 MB of rows, more than a 1 GB local driver gives its two sort tasks, so the largest steps pay
+  for spilling and for memory far beyond the caches (an estimate from the row size, not a measured
+  spill).  5M rows keep the largest step (2M rows) at a few hundred MB.
+* quadratic (120,000 rows, 12,000 per client): the app's all-pairs demo, per client a Python double
+  loop over the client's pings; each client is spread over all files, so a step holds a fraction of
+  every client's pings and the pairs per client grow with the square of the rows.  With fewer pings
+  per client (3,000) the per-row and per-group work (Arrow to pandas, a DataFrame per group) is a
+  large part of the small steps and the job reads as rows^1.7; with 12,000 the 2.5% step has 300
+  pings per client (45,000 pairs each) and the pairs are the bulk of every step.
+
+A per-client aggregate (``--per-client``) is shown without a model: with many clients its cost
+follows the distinct clients a step meets and the hash table's size as well as the rows.
 
 ``--tiny`` runs every part at a few thousand rows (the test suite does, so the bench cannot rot); its
 figures mean nothing.
