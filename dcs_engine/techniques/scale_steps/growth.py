@@ -65,10 +65,10 @@ def fit_growth(steps: Sequence, overhead_s: float, overhead_work: float, full_ro
     Steps whose work is within MIN_TASK_WORK_S of the near-empty run's (``overhead_work``) show no
     growth that can be told from the fixed part's own noise: they are left out of the fit.  Then:
 
-    1. Three steps or more whose work measurably grew: fit the work as a fixed part (at least the
+    1. Four steps or more whose work measurably grew: fit the work as a fixed part (at least the
        near-empty run's) plus a power of rows (see fit_offset_power) -- the near-empty run cannot
        see fixed work that comes with real data (a task per key group, the per-file set-up).
-    2. Two steps whose work clears the near-empty run's: fit the work above it.
+    2. Two or three steps whose work clears the near-empty run's: fit the work above it.
     3. Wall time above the near-empty run's; if too few steps clear it, the raw times (a lower bound
        of the growth, since the overhead only flattens the curve)."""
     indexed = list(enumerate(steps))
@@ -84,7 +84,9 @@ def fit_growth(steps: Sequence, overhead_s: float, overhead_work: float, full_ro
 
 def _fit_offset(worked, overhead_s: float, overhead_work: float, full_rows: int, slots: int,
                 left_out: int) -> Growth | None:
-    if len({s.rows for _, s in worked}) < 3 or worked[-1][1].work_s - worked[0][1].work_s < MIN_TASK_WORK_S:
+    # a fixed part, a coefficient and an exponent: three points fit any of them exactly, and the fixed part
+    # found follows the points' noise (seen: 1.9 to 3.8 for one all-pairs job); so four points at least
+    if len({s.rows for _, s in worked}) < 4 or worked[-1][1].work_s - worked[0][1].work_s < MIN_TASK_WORK_S:
         return None
     fit = fit_offset_power([s.rows for _, s in worked], [s.work_s for _, s in worked], floor=overhead_work)
     # wall time = the work spread over the cores, as the largest step spread it
