@@ -8,7 +8,8 @@ server's where it is reachable.  The growth exponent is fitted on each step's *w
 else task run time, else wall time -- the result says which (see :mod:`.growth`).  The first error,
 or a step slower than the budget, is a scale fail and stops the ladder.  When the work cannot be read as
 CPU time, steps costing at most 12% of the largest run once more at the end, and the run with the least
-work is kept (a hiccup inflates wall and run times, not CPU time).  When the plan
+work is kept (a hiccup inflates wall and run times, not CPU time); on CPU time, a step whose every run saw
+a Python worker exit runs once more (the exited worker's CPU is lost to the reading).  When the plan
 runs Python code, one more run of a small step under Spark's UDF profiler shows where the Python
 time goes (:mod:`.udfprofile`).
 """
