@@ -137,12 +137,13 @@ def bench_job(spark, name, code, path, cost, rounds: int, repeats: int, loaded: 
     fn = load_code(code=code)
     if warm:
         run_job(fn, load(spark, spec))  # warm-up: the JVM compiles the job's code, the OS caches the files
-    full, lad, exps, errs, res = [], [], [], [], None
+    full, lad, exps, errs, outside, res = [], [], [], [], [], None
     with CompetingLoad(loaded):
         for _ in range(rounds):
             f, l_, res = one_round(spark, fn, spec, repeats)
             full.append(f)
             lad.append(l_)
+            outside.append(l_ - sum(s.seconds * s.runs for s in res.steps))  # the runs of no step, and the reads
             exps.append(res.exponent)
             expected = expected_exponent(cost, res)
             errs.append(abs(res.exponent - expected) if res.exponent is not None and expected == expected
@@ -155,8 +156,9 @@ def bench_job(spark, name, code, path, cost, rounds: int, repeats: int, loaded: 
             "error": abs(med - expected) if med is not None and expected == expected else float("nan"),
             "method": res.work_method, "predicted": res.predicted_full_s,
             "steps": " ".join(f"{s.work_s if s.work_s is not None else s.seconds:.2f}{'*' if s.in_fit else ''}"
-                              f"/{s.rows / 1e3:.0f}k" for s in res.steps), "overhead": res.overhead_s,
-            "fixed": res.fit_fixed_s}
+                              f"/{s.rows / 1e3:.0f}k" + (f"x{s.runs}" if s.runs > 1 else "") for s in res.steps),
+            "overhead": res.overhead_s,
+            "fixed": res.fit_fixed_s, "outside": statistics.median(outside)}
 
 
 def _fmt(x, spec=".2f"):
@@ -169,7 +171,8 @@ def report(r: dict) -> None:
     print(f"{r['name']:10} {'load' if r['loaded'] else 'quiet':5} {r['full']:8.2f} {r['ladder']:9.2f} {ratio:6.2f} "
           f"{_fmt(r['exponent']):>8} {_fmt(r['expected']):>8} {_fmt(r['error']):>6} {r['method']:>5} "
           f"{_fmt(r['predicted'], '.1f'):>9}  [{each}] work/rows per step {r['steps']} "
-          f"(fixed part fitted {r['fixed']:.2f} s; near-empty run {r['overhead']:.2f} s wall)",
+          f"(fixed part fitted {r['fixed']:.2f} s; near-empty run {r['overhead']:.2f} s wall; ladder time outside "
+          f"its steps {r['outside']:.1f} s)",
           flush=True)
 
 
@@ -188,6 +191,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=1, help="runs per ladder step (least work kept); 1 = default")
     ap.add_argument("--load", choices=("both", "quiet", "loaded"), default="both")
     ap.add_argument("--per-client", action="store_true", help="also show the per-client aggregate (no model)")
+    ap.add_argument("--only", default="", help="comma-separated job names to run (linear, nlogn, quadratic)")
     ap.add_argument("--tiny", action="store_true", help="a few thousand rows, one round: checks the bench runs")
     args = ap.parse_args()
     if args.tiny:
@@ -205,6 +209,9 @@ def main():
              ("quadratic", ALL_PAIRS_JOB, pairs, lambda n: n * n)]
     if args.per_client:
         cases.insert(0, ("per client", LINEAR_JOB, big, None))
+    if args.only:
+        wanted = {w.strip().replace(" ", "") for w in args.only.split(",")}
+        cases = [c for c in cases if c[0].replace(" ", "") in wanted]
     conditions = {"both": (False, True), "quiet": (False,), "loaded": (True,)}[args.load]
     print(f"{'job':10} {'cond':5} {'full s':>8} {'ladder s':>9} {'ratio':>6} {'exponent':>8} {'expected':>8} "
           f"{'error':>6} {'fit':>5} {'predicted':>9}  [exponent per round]", flush=True)
