@@ -202,9 +202,6 @@ def main():
     # the bench is its own operator: its temp inputs are a path root (the path source reads only under roots)
     os.environ["DCS_PATH_ROOTS"] = ",".join(filter(None, (os.environ.get("DCS_PATH_ROOTS"), tmp, str(ROOT))))
     big, sorted_in, pairs = (os.path.join(tmp, name) for name in ("big", "sort", "pairs"))
-    write(spark, big, args.rows, 50)
-    write(spark, sorted_in, args.sort_rows, 50)
-    write(spark, pairs, args.pair_rows, args.per_key)
     cases = [("linear", DAILY_JOB, big, lambda n: n), ("n log n", SORT_JOB, sorted_in, lambda n: n * math.log(n)),
              ("quadratic", ALL_PAIRS_JOB, pairs, lambda n: n * n)]
     if args.per_client:
@@ -212,6 +209,10 @@ def main():
     if args.only:
         wanted = {w.strip().replace(" ", "") for w in args.only.split(",")}
         cases = [c for c in cases if c[0].replace(" ", "") in wanted]
+    for path, rows, per_key in ((big, args.rows, 50), (sorted_in, args.sort_rows, 50),
+                                (pairs, args.pair_rows, args.per_key)):
+        if any(c[2] == path for c in cases):
+            write(spark, path, rows, per_key)
     conditions = {"both": (False, True), "quiet": (False,), "loaded": (True,)}[args.load]
     print(f"{'job':10} {'cond':5} {'full s':>8} {'ladder s':>9} {'ratio':>6} {'exponent':>8} {'expected':>8} "
           f"{'error':>6} {'fit':>5} {'predicted':>9}  [exponent per round]", flush=True)
