@@ -229,7 +229,7 @@ def main():
         print(f"worst exponent error {label}: {_fmt(worst(rows, loaded))} (median of {args.rounds} rounds per job; "
               f"worst single round {_fmt(single)}; target 0.15)")
     with open("/proc/loadavg") as f:
-        print(f"bench time {time.perf_counter() - start:.0f} s; load average at the end: {f.read().strip()}")
+        print(f"bench time {time.perf_counter() - start:.0f} s; /proc/loadavg at the end: {f.read().strip()}")
     ratios = [r["ladder"] / r["full"] for r in rows]
     print(f"ratio: {max(ratios):.2f}")
     MANAGER.stop()
