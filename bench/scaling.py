@@ -10,15 +10,27 @@ fitted exponent against the expected one (each round's exponents too), the measu
 predicted time for the full data against the measured one.  Then the worst exponent error without
 and with the load (target <= 0.15 both) and, last, ``ratio: <worst ladder / full run>`` (target <= 1.0).
 
-The expected exponents hold only where the job's cost follows its model on the rows a step reads.
-The linear job sums a score computed in Python for every ping per day (7 keys): the same work for
-every row, the kind of per-row Python a PySpark job spends its time in.  The n log n job is a global
-sort (JVM only).  The quadratic job is the app's all-pairs demo: per client, a Python double loop
-over the client's pings; its input spreads each client over all files, so a step holds a fraction of
-every client's pings and the pairs per client grow with the square of the rows, and 8,000 pings per
-client (at full size) make the pairs, not the per-client set-up, the bulk of the work.  A per-client
-aggregate (``--per-client``) is shown without a model: with 400,000 clients its cost follows the
-distinct clients a step meets and the hash table's size as well as the rows.
+The expected exponents hold only where the job's cost follows its model on the rows a step reads, and
+the sizes are chosen for that (and for a full bench of about 25 minutes on 2 cores):
+
+* linear (10M rows): sums a score computed in Python for every ping per day (7 keys): the same work
+  for every row, the kind of per-row Python a PySpark job spends its time in.  10M rows make a full
+  run long enough (~30 s) that the ladder's fixed runs (the warm-up, the near-empty run, the UDF
+  profile) stay below the 60% of a full run the steps leave them.
+* n log n (5M rows): a global sort (JVM only).  At 20M rows the sort's CPU grew 2.23x per doubling
+  between the upper steps (local exponent 1.16 against n log n's 1.07): its 8M-row step holds some
+  600 MB of rows, more than a 1 GB local driver gives its two sort tasks, so the largest steps pay
+  for spilling and for memory far beyond the caches (an estimate from the row size, not a measured
+  spill).  5M rows keep the largest step (2M rows) at a few hundred MB.
+* quadratic (120,000 rows, 12,000 per client): the app's all-pairs demo, per client a Python double
+  loop over the client's pings; each client is spread over all files, so a step holds a fraction of
+  every client's pings and the pairs per client grow with the square of the rows.  With fewer pings
+  per client (3,000) the per-row and per-group work (Arrow to pandas, a DataFrame per group) is a
+  large part of the small steps and the job reads as rows^1.7; with 12,000 the 2.5% step has 300
+  pings per client (45,000 pairs each) and the pairs are the bulk of every step.
+
+A per-client aggregate (``--per-client``) is shown without a model: with many clients its cost
+follows the distinct clients a step meets and the hash table's size as well as the rows.
 
 ``--tiny`` runs every part at a few thousand rows (the test suite does, so the bench cannot rot); its
 figures mean nothing.
@@ -120,16 +132,18 @@ def expected_exponent(cost, res) -> float:
     return local_exponent(cost, fitted[0].rows, fitted[-1].rows) if cost and len(fitted) >= 2 else float("nan")
 
 
-def bench_job(spark, name, code, path, cost, rounds: int, repeats: int, loaded: bool) -> dict:
+def bench_job(spark, name, code, path, cost, rounds: int, repeats: int, loaded: bool, warm: bool) -> dict:
     spec = SourceSpec(kind="path", path=path, format="parquet")
     fn = load_code(code=code)
-    run_job(fn, load(spark, spec))  # warm-up
-    full, lad, exps, errs, res = [], [], [], [], None
+    if warm:
+        run_job(fn, load(spark, spec))  # warm-up: the JVM compiles the job's code, the OS caches the files
+    full, lad, exps, errs, outside, res = [], [], [], [], [], None
     with CompetingLoad(loaded):
         for _ in range(rounds):
             f, l_, res = one_round(spark, fn, spec, repeats)
             full.append(f)
             lad.append(l_)
+            outside.append(l_ - sum(s.seconds * s.runs for s in res.steps))  # the runs of no step, and the reads
             exps.append(res.exponent)
             expected = expected_exponent(cost, res)
             errs.append(abs(res.exponent - expected) if res.exponent is not None and expected == expected
@@ -142,7 +156,9 @@ def bench_job(spark, name, code, path, cost, rounds: int, repeats: int, loaded: 
             "error": abs(med - expected) if med is not None and expected == expected else float("nan"),
             "method": res.work_method, "predicted": res.predicted_full_s,
             "steps": " ".join(f"{s.work_s if s.work_s is not None else s.seconds:.2f}{'*' if s.in_fit else ''}"
-                              for s in res.steps), "overhead": res.overhead_s}
+                              f"/{s.rows / 1e3:.0f}k" + (f"x{s.runs}" if s.runs > 1 else "") for s in res.steps),
+            "overhead": res.overhead_s,
+            "fixed": res.fit_fixed_s, "outside": statistics.median(outside)}
 
 
 def _fmt(x, spec=".2f"):
@@ -154,7 +170,9 @@ def report(r: dict) -> None:
     each = ",".join(_fmt(e) for e in r["exponents"])
     print(f"{r['name']:10} {'load' if r['loaded'] else 'quiet':5} {r['full']:8.2f} {r['ladder']:9.2f} {ratio:6.2f} "
           f"{_fmt(r['exponent']):>8} {_fmt(r['expected']):>8} {_fmt(r['error']):>6} {r['method']:>5} "
-          f"{_fmt(r['predicted'], '.1f'):>9}  [{each}] work per step {r['steps']} (overhead {r['overhead']:.2f} s)",
+          f"{_fmt(r['predicted'], '.1f'):>9}  [{each}] work/rows per step {r['steps']} "
+          f"(fixed part fitted {r['fixed']:.2f} s; near-empty run {r['overhead']:.2f} s wall; ladder time outside "
+          f"its steps {r['outside']:.1f} s)",
           flush=True)
 
 
@@ -165,42 +183,53 @@ def worst(rows, loaded: bool, key: str = "error") -> float:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=20_000_000, help="rows of the linear and n log n input")
-    ap.add_argument("--pair-rows", type=int, default=200_000, help="rows of the all-pairs input")
-    ap.add_argument("--per-key", type=int, default=8000, help="rows per key in the all-pairs input (full size)")
+    ap.add_argument("--rows", type=int, default=10_000_000, help="rows of the linear job's input")
+    ap.add_argument("--sort-rows", type=int, default=5_000_000, help="rows of the n log n (sort) input")
+    ap.add_argument("--pair-rows", type=int, default=120_000, help="rows of the all-pairs input")
+    ap.add_argument("--per-key", type=int, default=12_000, help="rows per key in the all-pairs input (full size)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=1, help="runs per ladder step (least work kept); 1 = default")
     ap.add_argument("--load", choices=("both", "quiet", "loaded"), default="both")
     ap.add_argument("--per-client", action="store_true", help="also show the per-client aggregate (no model)")
+    ap.add_argument("--only", default="", help="comma-separated job names to run (linear, nlogn, quadratic)")
     ap.add_argument("--tiny", action="store_true", help="a few thousand rows, one round: checks the bench runs")
     args = ap.parse_args()
     if args.tiny:
-        args.rows, args.pair_rows, args.per_key, args.rounds = 20_000, 4_000, 400, 1
+        args.rows, args.sort_rows, args.pair_rows, args.per_key, args.rounds = 20_000, 20_000, 4_000, 400, 1
     spark = MANAGER.session(SparkSettings(master="local[2]", app_name="bench-scaling",
                                           conf=(("spark.sql.shuffle.partitions", "8"),)))
     tmp = tempfile.mkdtemp(prefix="dcs-bench-scaling-")
     # the bench is its own operator: its temp inputs are a path root (the path source reads only under roots)
     os.environ["DCS_PATH_ROOTS"] = ",".join(filter(None, (os.environ.get("DCS_PATH_ROOTS"), tmp, str(ROOT))))
-    big, pairs = os.path.join(tmp, "big"), os.path.join(tmp, "pairs")
-    write(spark, big, args.rows, 50)
-    write(spark, pairs, args.pair_rows, args.per_key)
-    cases = [("linear", DAILY_JOB, big, lambda n: n), ("n log n", SORT_JOB, big, lambda n: n * math.log(n)),
+    big, sorted_in, pairs = (os.path.join(tmp, name) for name in ("big", "sort", "pairs"))
+    cases = [("linear", DAILY_JOB, big, lambda n: n), ("n log n", SORT_JOB, sorted_in, lambda n: n * math.log(n)),
              ("quadratic", ALL_PAIRS_JOB, pairs, lambda n: n * n)]
     if args.per_client:
         cases.insert(0, ("per client", LINEAR_JOB, big, None))
+    if args.only:
+        wanted = {w.strip().replace(" ", "") for w in args.only.split(",")}
+        cases = [c for c in cases if c[0].replace(" ", "") in wanted]
+    for path, rows, per_key in ((big, args.rows, 50), (sorted_in, args.sort_rows, 50),
+                                (pairs, args.pair_rows, args.per_key)):
+        if any(c[2] == path for c in cases):
+            write(spark, path, rows, per_key)
     conditions = {"both": (False, True), "quiet": (False,), "loaded": (True,)}[args.load]
     print(f"{'job':10} {'cond':5} {'full s':>8} {'ladder s':>9} {'ratio':>6} {'exponent':>8} {'expected':>8} "
           f"{'error':>6} {'fit':>5} {'predicted':>9}  [exponent per round]", flush=True)
     rows = []
+    start = time.perf_counter()
     for loaded in conditions:
         for name, code, path, cost in cases:
-            rows.append(bench_job(spark, name, code, path, cost, args.rounds, args.repeats, loaded))
+            rows.append(bench_job(spark, name, code, path, cost, args.rounds, args.repeats, loaded,
+                                  warm=loaded == conditions[0]))
             report(rows[-1])
     for loaded in conditions:
         label = "with a competing load on one core" if loaded else "without load"
         single = max((e for r in rows if r["loaded"] == loaded for e in r["errors"] if e == e), default=float("nan"))
         print(f"worst exponent error {label}: {_fmt(worst(rows, loaded))} (median of {args.rounds} rounds per job; "
               f"worst single round {_fmt(single)}; target 0.15)")
+    with open("/proc/loadavg") as f:
+        print(f"bench time {time.perf_counter() - start:.0f} s; /proc/loadavg at the end: {f.read().strip()}")
     ratios = [r["ladder"] / r["full"] for r in rows]
     print(f"ratio: {max(ratios):.2f}")
     MANAGER.stop()

@@ -4,7 +4,7 @@ import math
 import pytest
 
 from dcs_engine.errors import ParameterError
-from dcs_engine.techniques.scale_steps.fit import fit_loglog, local_exponent, t95
+from dcs_engine.techniques.scale_steps.fit import fit_loglog, fit_offset_power, local_exponent, t95
 
 
 def test_exact_power_laws_are_recovered():
@@ -65,3 +65,35 @@ def test_offset_power_finds_the_fixed_part_and_the_growth():
         assert fit_loglog(rows, secs).exponent < b - 0.1
     with pytest.raises(ParameterError, match="at least 3 steps"):
         fit_offset_power([1, 2], [1.0, 2.0])
+
+
+def _steps(rows, work):
+    from dcs_engine.techniques.scale_steps.result import Step
+
+    return [Step(0.1, r, True, None, 1.0 + w, 1, 1, None, None, "ok", work_s=w) for r, w in zip(rows, work)]
+
+
+def test_a_step_no_costlier_than_the_near_empty_run_is_left_out_of_the_fit():
+    """Issue 15: fixed work 0.55 s, all-pairs work on top (0.04, 0.37, 1.12 s with noise): the smallest step
+    shows no growth above the fixed part, and fitting a fixed part through it read the job as linear."""
+    from dcs_engine.techniques.scale_steps.growth import fit_growth
+
+    rows, work = [2023, 4058, 8012], [0.59, 0.92, 1.67]
+    g = fit_growth(_steps(rows, work), 2.5, 0.59, 20_000, 2, 0.1, False)
+    assert g.fit.exponent > 1.6 and g.fitted == frozenset({1, 2}), g
+    assert "1 step(s) left out" in g.note and "above the near-empty run's work (0.59 s" in g.note
+    assert fit_offset_power(rows, work).exponent < 1.3  # the fit through all three steps
+
+
+def test_the_fixed_part_is_fitted_when_the_near_empty_run_sees_less_of_it():
+    """Whole-file steps pay fixed work the near-empty run does not (per file, per task): it is fitted, at
+    least the near-empty run's work, and the note says how."""
+    from dcs_engine.techniques.scale_steps.growth import fit_growth
+
+    rows = [75e3, 3e5, 6e5, 1.2e6]
+    for k in (1.0, 1.5, 2.0):
+        work = [0.2 + 1.6 * (r / 1.2e6) ** k for r in rows]
+        g = fit_growth(_steps(rows, work), 1.0, 0.05, 3_000_000, 2, 0.1, False)
+        assert g.fit.exponent == pytest.approx(k, abs=0.02) and g.fitted == frozenset(range(4))
+        assert g.fit.overhead_s == pytest.approx(0.2, abs=0.02)
+        assert "fixed 0.20 s (the near-empty run's work, 0.05 s, is its least)" in g.note

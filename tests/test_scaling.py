@@ -183,6 +183,48 @@ def test_python_worker_cpu_is_read_from_proc_both_ways(spark):
     assert "probe task" in cpu.method
 
 
+def test_a_worker_that_exits_between_readings_does_not_take_its_past_cpu_off_the_step(spark):
+    """The daemon ignores SIGCHLD, so an exited worker's CPU vanishes from /proc: a reading that summed
+    the tree would drop by all the worker had ever spent (issue 15: an all-pairs ladder read as linear)."""
+    from dcs_engine.runtime.context import context_for
+    from dcs_engine.runtime.python_cpu import CpuSnapshot, PythonCpu, delta, exited
+
+    def burn(batches):  # 0.4 s of CPU in the task
+        import time
+
+        start = time.process_time()
+        while time.process_time() - start < 0.4:
+            pass
+        yield from batches
+
+    def stall(batches):  # one batch, then a wait: the task ends before the worker does
+        import time
+
+        for b in batches:
+            yield b
+            time.sleep(3)
+
+    ctx = context_for(spark)
+    df = spark.range(0, 100, 1, 1)
+    cpu = PythonCpu(ctx, 2)
+    df.mapInArrow(burn, df.schema).collect()  # a worker now carries >= 0.4 s of CPU
+    before = cpu.snapshot()
+    df.mapInArrow(stall, df.schema).limit(1).collect()  # Spark stops the worker it took for this
+    df.mapInArrow(burn, df.schema).collect()  # the step's work, on a worker started for it
+    after = cpu.snapshot()
+    used = delta(before, after)
+    assert exited(before, after) >= 1, (before.seconds, after.seconds)
+    assert used is not None and 0.35 <= used < 10, (used, before.seconds, after.seconds)
+    total = [sum(sum(p.values()) for p in snap.seconds.values()) for snap in (before, after)]
+    tree_total = total[1] - total[0]
+    assert tree_total < used - 0.3  # what one total of the tree would have read: the exited worker's past off
+    # the same by hand: a process gone counts nothing, a new one from zero, the rest their growth
+    b = CpuSnapshot({"h/1": {"1:5": 3.0, "2:6": 1.0, "reaped": 0.5}})
+    a = CpuSnapshot({"h/1": {"2:6": 1.5, "3:9": 0.25, "reaped": 0.5}})
+    assert delta(b, a) == 0.75 and exited(b, a) == 1
+    assert delta(b, CpuSnapshot({"h/2": {"2:6": 9.0}})) is None  # another executor: not comparable
+
+
 def test_bad_parameters_and_code():
     assert parse_fractions("1%, 10%, 0.2") == (0.01, 0.1, 0.2)
     assert parse_fractions("0.4, 0.1", include_full=True) == (0.1, 0.4, 1.0)

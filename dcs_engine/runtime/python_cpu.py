@@ -7,15 +7,21 @@ Run time and wall time do include that work, but contention inflates them (a tas
 for a core counts as running).  CPU time does not grow while a process waits for a core.
 
 So the Python side is read from the operating system: every executor (or the local driver) is
-a JVM whose Python workers are forked by ``pyspark.daemon`` (or started directly); the
-cumulative CPU of that process tree -- ``/proc/<pid>/stat`` user + system time, plus the time of
-children that already exited -- only grows, and its growth across a step is the Python CPU the
-step spent.  A *snapshot* reads it for every executor:
+a JVM whose Python workers are forked by ``pyspark.daemon`` (or started directly).  A *snapshot*
+reads, for every executor, the CPU (``/proc/<pid>/stat`` user + system time) of each Python
+process under that JVM, keyed by pid and start time, plus what the JVM itself reaped (workers it
+started directly, daemons that exited).  The Python CPU spent between two snapshots is the sum of
+each process's own growth, a process that is new counting from zero.  Summing the tree into one
+number would be wrong: the daemon ignores ``SIGCHLD``, so a worker that exits (an idle worker
+Spark stops after a minute, a worker that is not reused) takes its CPU with it, and a
+tree total would drop by everything that worker had ever spent -- a step would look cheaper than
+it was.  A worker that exits *during* a step loses only its CPU since the last snapshot; the
+snapshots count such exits, so the ladder can tell a step whose reading may be short.
 
 * local mode (``local[*]``, classic): the executor is this driver's own JVM, read directly from
   this process (no Spark job);
 * a cluster or Spark Connect: a small probe job whose tasks (at least one per task slot) read
-  their own executor's tree and send back one number each (:meth:`Context.tally`).
+  their own executor's processes and send them back (:meth:`Context.tally`).
 
 Linux only (``/proc``); elsewhere, or when a probe cannot reach every executor, the snapshot says
 why and the caller falls back to another measure and says so.
@@ -28,7 +34,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class CpuSnapshot:
-    """Cumulative Python worker CPU seconds per executor (``host/jvm-pid``), or why there are none."""
+    """Per executor (``host/jvm-pid``), the CPU seconds of each of its Python processes
+    (``pid:start-time``, plus ``reaped`` for what the JVM reaped), or why there are none."""
 
     seconds: dict = field(default_factory=dict)
     method: str = ""
@@ -40,15 +47,31 @@ class CpuSnapshot:
 
 
 def delta(before: CpuSnapshot, after: CpuSnapshot) -> float | None:
-    """Python CPU seconds spent between two snapshots (None when either is unusable or the
-    executors changed in between, e.g. one was lost)."""
+    """Python CPU seconds spent between two snapshots: each process's growth, a new one from zero
+    (None when either is unusable or the executors changed in between, e.g. one was lost)."""
     if not (before.ok and after.ok) or set(before.seconds) != set(after.seconds):
         return None
-    return max(0.0, sum(after.seconds[k] - before.seconds[k] for k in after.seconds))
+    total = 0.0
+    for executor, procs in after.seconds.items():
+        was = before.seconds[executor]
+        total += sum(max(0.0, cpu - was.get(proc, 0.0)) for proc, cpu in procs.items())
+    return total
 
 
-def tree_cpu(jvm_pid: int) -> float:
-    """CPU seconds of the Python processes under the JVM ``jvm_pid`` (live ones and reaped ones).
+def exited(before: CpuSnapshot, after: CpuSnapshot) -> int:
+    """Python processes seen in ``before`` and gone in ``after``: whatever CPU they spent between
+    the two is not in :func:`delta` (none, if they sat idle until Spark stopped them)."""
+    if not (before.ok and after.ok):
+        return 0
+    return sum(len(set(procs) - set(after.seconds.get(executor, {})) - {"reaped"})
+               for executor, procs in before.seconds.items())
+
+
+def tree_cpu(jvm_pid: int) -> dict:
+    """CPU seconds of each Python process under the JVM ``jvm_pid`` (``"pid:start"``), plus
+    ``"reaped"``: the children the JVM itself reaped (workers started without the daemon, a daemon
+    that exited).  The daemon's workers are not in it: the daemon ignores SIGCHLD, so the kernel
+    drops an exited worker's times.
 
     Self-contained (imports inside, no module globals): it is shipped by value to executors."""
     import os as _os
@@ -58,8 +81,8 @@ def tree_cpu(jvm_pid: int) -> float:
     def stat(pid):
         with open(f"/proc/{pid}/stat") as f:
             rest = f.read().rsplit(")", 1)[1].split()
-        # after the name: state ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based fields
-        return int(rest[1]), int(rest[11]) + int(rest[12]), int(rest[13]) + int(rest[14])
+        # after the name: state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17) ... starttime(22)
+        return int(rest[1]), int(rest[11]) + int(rest[12]), int(rest[13]) + int(rest[14]), rest[19]
 
     def cmdline(pid):
         try:
@@ -69,33 +92,42 @@ def tree_cpu(jvm_pid: int) -> float:
             return ""
 
     children: dict = {}
-    own: dict = {}
+    info: dict = {}
     for name in _os.listdir("/proc"):
         if name.isdigit():
             try:
-                ppid, mine, reaped = stat(int(name))
+                ppid, mine, reaped, started = stat(int(name))
             except (OSError, IndexError, ValueError):
                 continue  # exited while we looked
             children.setdefault(ppid, []).append(int(name))
-            own[int(name)] = mine + reaped
+            info[int(name)] = (f"{name}:{started}", (mine + reaped) / tick)
 
-    def tree(pid, depth=0):
-        return own.get(pid, 0) + (sum(tree(c, depth + 1) for c in children.get(pid, ())) if depth < 8 else 0)
+    found: dict = {}
 
-    roots = [p for p in children.get(jvm_pid, ()) if "pyspark.daemon" in cmdline(p) or "pyspark.worker" in cmdline(p)]
-    _, _, reaped_by_jvm = stat(jvm_pid)  # workers started without the daemon, once exited
-    return (reaped_by_jvm + sum(tree(p) for p in roots)) / tick
+    def walk(pid, depth=0):
+        if pid in info:
+            key, cpu = info[pid]
+            found[key] = cpu
+        if depth < 8:
+            for c in children.get(pid, ()):
+                walk(c, depth + 1)
+
+    for p in children.get(jvm_pid, ()):
+        if "pyspark.daemon" in cmdline(p) or "pyspark.worker" in cmdline(p):
+            walk(p)
+    found["reaped"] = stat(jvm_pid)[2] / tick  # workers started without the daemon, once exited
+    return found
 
 
 def probe_task(batches):
-    """One probe task: (executor key, its Python CPU seconds), read on the executor itself."""
+    """One probe task: (executor key, its Python processes' CPU seconds), read on the executor itself."""
     import os as _os
     import socket
 
     for _ in batches:  # the probe's input is a few empty rows
         pass
     if not _os.path.exists("/proc/self/stat"):
-        return ("", -1.0)
+        return ("", None)
     parent = _os.getppid()
     try:
         with open(f"/proc/{parent}/cmdline", "rb") as f:
@@ -103,7 +135,7 @@ def probe_task(batches):
         with open(f"/proc/{parent}/stat") as f:
             grand = int(f.read().rsplit(")", 1)[1].split()[1])
     except OSError:
-        return ("", -1.0)
+        return ("", None)
     jvm = grand if daemon else parent
     return (f"{socket.gethostname()}/{jvm}", tree_cpu(jvm))
 
@@ -145,11 +177,13 @@ class PythonCpu:
                 found = self.ctx.tally(spark.range(0, n, 1, n), probe_task)
         except Exception as exc:  # the probe itself failed: say so, the caller falls back
             return CpuSnapshot({}, self.method, f"the probe job failed: {type(exc).__name__}: {str(exc)[:200]}")
-        if any(cpu < 0 for _, cpu in found):
+        if any(procs is None for _, procs in found):
             return CpuSnapshot({}, self.method, "an executor has no /proc (not Linux): Python CPU cannot be read")
         per: dict = {}
-        for key, cpu in found:
-            per[key] = max(per.get(key, 0.0), cpu)
+        for key, procs in found:  # several probe tasks on one executor: the latest reading of each process
+            mine = per.setdefault(key, {})
+            for proc, cpu in procs.items():
+                mine[proc] = max(mine.get(proc, 0.0), cpu)
         return CpuSnapshot(per, self.method)
 
 

@@ -8,7 +8,8 @@ server's where it is reachable.  The growth exponent is fitted on each step's *w
 else task run time, else wall time -- the result says which (see :mod:`.growth`).  The first error,
 or a step slower than the budget, is a scale fail and stops the ladder.  When the work cannot be read as
 CPU time, steps costing at most 12% of the largest run once more at the end, and the run with the least
-work is kept (a hiccup inflates wall and run times, not CPU time).  When the plan
+work is kept (a hiccup inflates wall and run times, not CPU time); on CPU time, a step whose every run saw
+a Python worker exit runs once more (the exited worker's CPU is lost to the reading).  When the plan
 runs Python code, one more run of a small step under Spark's UDF profiler shows where the Python
 time goes (:mod:`.udfprofile`).
 """
@@ -27,7 +28,7 @@ from dcs_engine.techniques._common import user_function
 from dcs_engine.techniques._ship import ship_user_function
 from dcs_engine.techniques.scale_steps.fractions import fractioner, parse_fractions
 from dcs_engine.techniques.scale_steps.growth import choose_method, fit_growth
-from dcs_engine.techniques.scale_steps.ladder import Ladder, baseline, cheap_steps, climb, remeasure
+from dcs_engine.techniques.scale_steps.ladder import Ladder, baseline, cheap_steps, climb, recheck_exits, remeasure
 from dcs_engine.techniques.scale_steps.plancheck import exploding_joins, plan_flags, plan_text, runs_python
 from dcs_engine.techniques.scale_steps.result import ScaleResult, Step, UdfProfile
 from dcs_engine.techniques.scale_steps.udfprofile import profiled_run
@@ -91,6 +92,8 @@ def _climb(ctx, fn, fr, fractions, opts: Options) -> Climbed:
         rungs = remeasure(ladder, rungs, len(fractions), base.seconds if base else 0.0)
     done = Climbed(ladder, base, rungs, slots, full_rows, connect_plan)
     plan = connect_plan or next((r.output.plan_text for r in done.runs if r.output and r.output.plan_text), "")
+    if _cpu_readable(ctx, ladder) and runs_python(plan):
+        done = replace(done, rungs=recheck_exits(ladder, rungs, len(fractions)))
     return replace(done, plan=plan)
 
 
@@ -179,10 +182,12 @@ def _work(method: str, run, m) -> float | None:
 
 
 def _best(runs, measured, method: str):
-    """Of several runs of a step, the least disturbed: the least work (a failed last run is kept)."""
+    """Of several runs of a step, the least disturbed: the least work (a failed last run is kept); on
+    CPU time a run that saw no Python worker exit first (an exit can only hide CPU)."""
     if runs[-1].failed:
         return runs[-1]
-    return min(runs, key=lambda r: (_work(method, r, measured[r.tag]) or float("inf"), r.seconds))
+    return min(runs, key=lambda r: (method == "cpu" and r.python_exited > 0,
+                                    _work(method, r, measured[r.tag]) or float("inf"), r.seconds))
 
 
 def _rows_read(execs, operator: str) -> int | None:
@@ -234,7 +239,8 @@ def _steps(fr, spec, rungs, chosen, measured, executions, full_rows, opts: Optio
             fix = "the cost grows too fast for the full data: see the growth exponent and the plan flags"
         steps.append(Step(rung.fraction, rows, exact, fr.input_bytes(rung.fraction), run.seconds, len(m.job_ids),
                           m.num_tasks, m.shuffle_read_bytes, m.shuffle_write_bytes, status, False, error,
-                          _work(method, run, m), len(rung.runs), m.cpu_time_s, run.python_cpu_s, m.run_time_s))
+                          _work(method, run, m), len(rung.runs), m.cpu_time_s, run.python_cpu_s, m.run_time_s,
+                          run.python_exited))
         if status != "ok":
             return steps, i, error, fix
     return steps, None, "", ""

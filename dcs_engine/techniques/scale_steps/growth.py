@@ -62,31 +62,40 @@ def fit_growth(steps: Sequence, overhead_s: float, overhead_work: float, full_ro
                min_work_s: float, wall_only: bool) -> Growth | None:
     """The growth of the ok ``steps`` (Step objects, with ``work_s`` the chosen measure), or None.
 
-    1. Three steps or more whose work measurably grew: fit the work as a fixed part plus a power of
-       rows (see fit_offset_power) -- the near-empty run cannot see fixed work that comes with real
-       data (a task per key group, the per-file set-up).
-    2. Two steps whose work clears the near-empty run's: fit the work above it.
+    Steps whose work is within MIN_TASK_WORK_S of the near-empty run's (``overhead_work``) show no
+    growth that can be told from the fixed part's own noise: they are left out of the fit.  Then:
+
+    1. Four steps or more whose work measurably grew: fit the work as a fixed part (at least the
+       near-empty run's) plus a power of rows (see fit_offset_power) -- the near-empty run cannot
+       see fixed work that comes with real data (a task per key group, the per-file set-up).
+    2. Two or three steps whose work clears the near-empty run's: fit the work above it.
     3. Wall time above the near-empty run's; if too few steps clear it, the raw times (a lower bound
        of the growth, since the overhead only flattens the curve)."""
     indexed = list(enumerate(steps))
     if not wall_only:
         worked = [(i, s) for i, s in indexed if s.work_s is not None and s.work_s > 0]
-        found = _fit_offset(worked, overhead_s, full_rows, slots) or _fit_above(worked, overhead_s, overhead_work,
-                                                                              full_rows)
+        grown = [(i, s) for i, s in worked if s.work_s - overhead_work >= MIN_TASK_WORK_S]
+        found = _fit_offset(grown, overhead_s, overhead_work, full_rows, slots, len(worked) - len(grown)) or \
+            _fit_above(worked, overhead_s, overhead_work, full_rows)
         if found is not None:
             return found
     return _fit_wall(indexed, overhead_s, full_rows, min_work_s)
 
 
-def _fit_offset(worked, overhead_s: float, full_rows: int, slots: int) -> Growth | None:
-    if len({s.rows for _, s in worked}) < 3 or worked[-1][1].work_s - worked[0][1].work_s < MIN_TASK_WORK_S:
+def _fit_offset(worked, overhead_s: float, overhead_work: float, full_rows: int, slots: int,
+                left_out: int) -> Growth | None:
+    # a fixed part, a coefficient and an exponent: three points fit any of them exactly, and the fixed part
+    # found follows the points' noise (seen: 1.9 to 3.8 for one all-pairs job); so four points at least
+    if len({s.rows for _, s in worked}) < 4 or worked[-1][1].work_s - worked[0][1].work_s < MIN_TASK_WORK_S:
         return None
-    fit = fit_offset_power([s.rows for _, s in worked], [s.work_s for _, s in worked])
+    fit = fit_offset_power([s.rows for _, s in worked], [s.work_s for _, s in worked], floor=overhead_work)
     # wall time = the work spread over the cores, as the largest step spread it
     last = worked[-1][1]
     spread = max(0.05, min(float(slots), last.work_s / max(1e-3, last.seconds - overhead_s)))
-    note = (f"fitted as a fixed {fit.overhead_s:.2f} s plus a part that grows with rows; the prediction spreads "
-            f"the predicted work as the largest step did ({spread:.2f} s of work per second)")
+    note = (f"fitted as a fixed {fit.overhead_s:.2f} s (the near-empty run's work, {overhead_work:.2f} s, is its "
+            f"least) plus a part that grows with rows as rows^k, k and the fixed part by least squares on log-log "
+            f"axes; the prediction spreads the predicted work as the largest step did ({spread:.2f} s of work per "
+            f"second)" + _left_out(left_out))
     return Growth(fit, overhead_s + fit.predict(full_rows) / spread, frozenset(i for i, _ in worked), note)
 
 
@@ -97,7 +106,8 @@ def _fit_above(worked, overhead_s: float, overhead_work: float, full_rows: int) 
     fit = fit_loglog([s.rows for _, s in above], [s.work_s for _, s in above], overhead_work)
     last = above[-1][1]
     predicted = overhead_s + max(0.0, last.seconds - overhead_s) * (full_rows / max(1, last.rows)) ** fit.exponent
-    note = "fitted above the near-empty run's work; the prediction scales the last step's wall time"
+    note = (f"fitted above the near-empty run's work ({overhead_work:.2f} s, taken off every step), on log-log axes; "
+            "the prediction scales the last step's wall time" + _left_out(len(worked) - len(above)))
     return Growth(fit, predicted, frozenset(i for i, _ in above), note)
 
 
@@ -111,3 +121,8 @@ def _fit_wall(indexed, overhead_s: float, full_rows: int, min_work_s: float) -> 
         return None
     fit = fit_loglog([s.rows for _, s in usable], [s.seconds for _, s in usable], fixed)
     return Growth(fit, fit.predict(full_rows), frozenset(i for i, _ in usable), note)
+
+
+def _left_out(n: int) -> str:
+    return (f"; {n} step(s) left out: their work is within {MIN_TASK_WORK_S:g} s of the near-empty run's, so "
+            "no growth shows above the fixed part's noise") if n else ""

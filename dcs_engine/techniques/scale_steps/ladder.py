@@ -16,7 +16,7 @@ from typing import Any
 
 from dcs_engine.errors import UserCodeError
 from dcs_engine.inputs.userjob import JobOutput, run_job
-from dcs_engine.runtime.python_cpu import CpuSnapshot, PythonCpu, delta
+from dcs_engine.runtime.python_cpu import CpuSnapshot, PythonCpu, delta, exited
 
 BASELINE_ROWS = 100   # the overhead step: about this many rows, enough to start Python workers
 REMEASURE_SHARE = 0.12  # steps costing at most this share of the largest run a second time
@@ -31,6 +31,7 @@ class Run:
     output: JobOutput | None
     error: BaseException | None
     python_cpu_s: float | None = None   # None: not read (see Ladder.cpu_problem)
+    python_exited: int = 0   # Python workers that exited during the run (their CPU since the last reading is lost)
 
     @property
     def failed(self) -> bool:
@@ -91,8 +92,9 @@ class Ladder:
             seconds = time.perf_counter() - start
         after = self._snapshot() if measure_cpu else None
         self._last = after
-        used = delta(before, after) if before is not None and after is not None else None
-        return Run(tag, seconds, out, err, used)
+        both = before is not None and after is not None
+        used = delta(before, after) if both else None
+        return Run(tag, seconds, out, err, used, exited(before, after) if both else 0)
 
 
 @contextmanager
@@ -169,3 +171,13 @@ def remeasure(ladder: Ladder, rungs: list[Rung], total: int, overhead: float = 0
     again = set(cheap_steps([r.runs[0].seconds for r in rungs], overhead=overhead))
     return [replace(r, runs=r.runs + (ladder.run(r.frame, f"{r.index}-again", r.label(total) + " (again)"),))
             if r.index in again else r for r in rungs]
+
+
+def recheck_exits(ladder: Ladder, rungs: list[Rung], total: int) -> list[Rung]:
+    """Run once more each step whose every run saw a Python worker exit: the CPU such a worker spent
+    before it exited is lost to the reading (an idle worker that Spark stopped lost nothing, but the
+    two cannot be told apart), so a run that saw no exit is the one to keep."""
+    if any(r.runs[-1].failed for r in rungs):
+        return rungs
+    return [replace(r, runs=r.runs + (ladder.run(r.frame, f"{r.index}-recheck", r.label(total) + " (again)"),))
+            if all(run.python_exited for run in r.runs) else r for r in rungs]

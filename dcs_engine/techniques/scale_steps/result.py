@@ -33,6 +33,7 @@ class Step:
     cpu_jvm_s: float | None = None     # JVM task CPU (Spark's task metrics)
     cpu_python_s: float | None = None  # Python workers' CPU (read from /proc on the executors)
     run_time_s: float | None = None    # summed task run time (contention inflates it)
+    python_exited: int = 0             # Python workers that exited during the run shown (CPU may be short)
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,9 @@ def _step_row(s: Step) -> tuple:
             f"{s.rows:,}" if s.rows_exact else f"≈{s.rows:,}", _num(s.input_bytes), f"{s.seconds:.2f}",
             _num(s.work_s, "{:.2f}"), _num(s.cpu_jvm_s, "{:.2f}"), _num(s.cpu_python_s, "{:.2f}"), s.jobs, s.tasks,
             _num(s.shuffle_read), _num(s.shuffle_write),
-            s.status + (" (fit)" if s.in_fit else "") + (f", best of {s.runs} runs" if s.runs > 1 else ""), s.error)
+            s.status + (" (fit)" if s.in_fit else "") + (f", best of {s.runs} runs" if s.runs > 1 else "")
+            + (f", {s.python_exited} Python worker(s) exited: its Python CPU may be short" if s.python_exited else ""),
+            s.error)
 
 
 def _profile_markdown(profile: UdfProfile | None) -> list[str]:
