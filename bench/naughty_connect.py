@@ -4,16 +4,16 @@ with try/except that yields the bad rows -- on generated rows with 0.1% bad ones
 Connect has no ``df.rdd``, so the talk's ``df.rdd.filter(is_this_row_naughty)`` is not available;
 the idiom a user writes instead walks each pandas batch row by row (``iterrows``: each row is a
 Series, so ``row['col']`` and ``row.col`` work as on a Row) and yields the rows whose call raised:
-the ratio compares the engine's default (rows as ``Row``) with it.  A second pair compares like
-with like for functions that take dicts: the engine with ``row_type='dict'`` against walking
-``to_dict('records')`` (the fastest pandas idiom); both are printed.  The engine does more than
+the first ratio compares the engine's default (rows as ``Row``) with it.  The faster idiom walks
+``to_dict('records')`` (dicts): it is compared with the engine giving dicts (``row_type='dict'``),
+like with like, and with the engine's default ``Row`` objects.  The engine does more than
 either (signatures, examples, line numbers), through ``mapInArrow``.
 
     python -P bench/naughty_connect.py [--rows 2000000] [--rounds 3] [--remote sc://127.0.0.1:15002]
 
 Without ``--remote`` it starts a Spark Connect server from the pinned pyspark (``local[2]``, bound to
-127.0.0.1) and stops it at the end.  Prints medians and, as the last line,
-``ratio: <engine / mapInPandas iterrows idiom>`` (target <= 0.5).
+127.0.0.1) and stops it at the end.  Prints medians, the three engine/idiom ratios and, as the last
+line, the worst of them: ``ratio: <max of the three>`` (target <= 0.5 for each).
 """
 import argparse
 import os
@@ -113,10 +113,13 @@ def main():
         med = {k: statistics.median(v) for k, v in times.items()}
         for k, v in med.items():
             print(f"{k:>9} median {v:.2f} s = {args.rows / v:,.0f} rows/s")
-        print(f"engine (rows as dicts) / mapInPandas to_dict('records') idiom (dicts): "
-              f"{med['engine dict'] / med['records']:.3f}")
-        print(f"engine (rows as Row) / mapInPandas to_dict('records') idiom: {med['engine'] / med['records']:.3f}")
-        print(f"ratio: {med['engine'] / med['iterrows']:.3f}")
+        ratios = {"engine (rows as Row) / mapInPandas iterrows() idiom": med["engine"] / med["iterrows"],
+                  "engine (rows as dicts) / mapInPandas to_dict('records') idiom (dicts)":
+                      med["engine dict"] / med["records"],
+                  "engine (rows as Row) / mapInPandas to_dict('records') idiom": med["engine"] / med["records"]}
+        for name, value in ratios.items():
+            print(f"{name}: {value:.3f}")
+        print(f"ratio: {max(ratios.values()):.3f}")
     finally:
         MANAGER.stop()
         for server in stack:
