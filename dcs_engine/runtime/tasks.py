@@ -118,9 +118,11 @@ def row_class(names):
             i = get(item)
         except TypeError:                # unhashable (a slice on Python 3.11): Row's own path
             i = None
-        if i is None:
-            return row_item(self, item)
-        return item_of(self, i)
+        if i is not None:
+            return item_of(self, i)
+        if item.__class__ is int:        # a position (also what row.f's property getter asks for)
+            return item_of(self, item)
+        return row_item(self, item)
 
     body = {name: property(operator.itemgetter(i)) for name, i in index.items()
             if not name.startswith("__") and not hasattr(Row, name)}
