@@ -1,16 +1,17 @@
-"""The scan that runs on executors: call the user's function on each row, tally what goes wrong.
+"""What a scan task tallies, and the per-row scan: call the user's function on each row, tally what goes wrong.
 
-Rows reach a task two ways (both yield ``(values, row)`` pairs):
+Rows reach a task two ways:
 
-- Arrow: ``mapInArrow`` hands each task record batches, turned into the Python values Spark gives
-  a row function by :func:`dcs_engine.runtime.tasks.arrow_rows` (``Row`` objects, or dicts).  No
-  pickled ``Row`` per row, which is what makes ``df.rdd.filter(f)`` slow.  Works on classic Spark
-  and on Spark Connect.
+- Arrow: ``mapInArrow`` hands each task record batches; :mod:`.arrowscan` turns each batch into the
+  Python values Spark gives a row function (``Row`` objects, or dicts) and calls the function on
+  them with no per-row bytecode of its own.  No pickled ``Row`` per row, which is what makes
+  ``df.rdd.filter(f)`` slow.  Works on classic Spark and on Spark Connect.
 - RDD (classic only): ``df.rdd.mapPartitions`` -- the talk's ``df.rdd.filter(is_this_row_naughty)``
-  path, kept for nested schemas on classic, where its ``Row`` objects are Spark's own.
+  path, kept for nested schemas on classic, where its ``Row`` objects are Spark's own; it runs
+  :func:`scan`, the plain per-row loop (also the reference the Arrow scan is tested against).
 
-A task scans its rows with :func:`scan` and returns ONE small :class:`Tally`: counts and the first
-``k`` example rows per exception signature, and how many lines the function printed or logged.
+A task returns ONE small :class:`Tally`: counts and the first ``k`` example rows per exception
+signature, and how many lines the function printed or logged (:class:`Recorder` fills it).
 The driver merges the tallies; bad rows are never collected in bulk.  This module imports only
 :mod:`dcs_engine.runtime.tasks` from the engine, and both are pickled by value, so executors that
 have never heard of dcs-doctor can run them.
