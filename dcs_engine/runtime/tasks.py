@@ -21,6 +21,7 @@ import datetime as _dt
 import functools
 import itertools
 import logging
+import operator
 import sys
 
 ROW_TYPES = ("row", "dict", "tuple")
@@ -96,12 +97,14 @@ def _same(v):
 
 
 def row_class(names):
-    """A ``pyspark.sql.Row`` subclass for rows of these field names, as fast to read by name as a dict.
+    """A ``pyspark.sql.Row`` subclass for rows of these field names, as fast to read by name as it gets.
 
-    ``Row.__getitem__`` finds a name with ``list.index`` on every access; this class looks it up in a
-    dict made once, and keeps ``__fields__`` on the class, so a row is made by ``tuple.__new__`` alone.
-    Anything else (an int, a slice, an unknown name and its error) is ``Row``'s own behaviour; repr,
-    ``asDict``, attribute access and ``==`` are Row's, and a row pickles as a plain ``Row``."""
+    ``Row.__getitem__`` finds a name with ``list.index`` on every access, and ``row.f`` goes through a
+    failed attribute lookup first; this class finds a name in a dict made once, reads ``row.f`` through
+    a property whose getter is an ``operator.itemgetter`` (no Python frame), and keeps ``__fields__`` on
+    the class, so a row is made by ``tuple.__new__`` alone.  Anything else (an int, a slice, an unknown
+    name and its error, a name that is also a method such as ``count``) is ``Row``'s own behaviour;
+    repr, ``asDict``, ``in`` and ``==`` are Row's, and a row pickles as a plain ``Row``."""
     from pyspark.sql import Row
 
     names = list(names)
@@ -111,18 +114,35 @@ def row_class(names):
     get, item_of, row_item = index.get, tuple.__getitem__, Row.__getitem__
 
     def __getitem__(self, item):
-        if item.__class__ is str:
+        try:
             i = get(item)
-            if i is not None:
-                return item_of(self, i)
+        except TypeError:                # unhashable (a slice on Python 3.11): Row's own path
+            i = None
+        if i is not None:
+            return item_of(self, i)
+        if item.__class__ is int:        # a position (also what row.f's property getter asks for)
+            return item_of(self, item)
         return row_item(self, item)
 
-    return type("Row", (Row,), {"__getitem__": __getitem__, "__fields__": names, "__module__": Row.__module__,
-                                "__qualname__": "Row"})
+    body = {name: property(operator.itemgetter(i)) for name, i in index.items()
+            if not name.startswith("__") and not hasattr(Row, name)}
+    body.update(__getitem__=__getitem__, __fields__=names, __module__=Row.__module__, __qualname__="Row")
+    return type("Row", (Row,), body)
 
 
 def _row_maker(names):
     return functools.partial(tuple.__new__, row_class(names))
+
+
+def dict_maker(names):
+    """A function of one row's values (one argument per column) returning the row as a dict.
+
+    Generated once per schema: a dict display with the names as constant keys builds a row about twice
+    as fast as ``dict(zip(names, values))``, with the same result (a duplicated name keeps its first
+    place and its last value).  The names enter the source only as ``repr`` string literals."""
+    args = [f"v{i}" for i in range(len(names))]
+    body = ", ".join(f"{name!r}: {arg}" for name, arg in zip(names, args))
+    return eval(f"lambda {', '.join(args)}: {{{body}}}", {})  # names as literals only, see above
 
 
 def row_maker(names, row_type: str):
@@ -135,32 +155,53 @@ def row_maker(names, row_type: str):
     return _row_maker(names)
 
 
-def batch_values(batch, plan=None):
-    """The converted values of one Arrow record batch: an iterator of tuples, one per row."""
+def batch_columns(batch, plan=None) -> list:
+    """One Arrow record batch as a list of columns, each a list of the values Spark gives a row."""
     columns = [c.to_pylist() for c in batch.columns]
     if plan:
         for i, spec in enumerate(plan):
             conv = converter(spec) if spec is not None else None
             if conv is not None:
                 columns[i] = [conv(v) for v in columns[i]]
+    return columns
+
+
+def batch_values(batch, plan=None):
+    """The converted values of one Arrow record batch: an iterator of tuples, one per row."""
+    columns = batch_columns(batch, plan)
     return zip(*columns) if columns else iter([()] * batch.num_rows)
+
+
+def rows_maker(names, row_type: str):
+    """``make(columns, n)``: the list of what the user's function receives for one batch's columns
+    (from :func:`batch_columns`; ``n`` rows), made by C-level iterators (no Python call per row,
+    except the generated dict builder's)."""
+    names = list(names)
+    if row_type == "tuple":
+        return lambda columns, n: list(zip(*columns)) if columns else [()] * n
+    if row_type == "dict":
+        make_dict = dict_maker(names)
+        return lambda columns, n: list(map(make_dict, *columns)) if columns else [{} for _ in range(n)]
+    cls, new = row_class(names), tuple.__new__
+    return lambda columns, n: (list(map(new, itertools.repeat(cls), zip(*columns))) if columns
+                               else [new(cls, ()) for _ in range(n)])
 
 
 def _batch_pairs(batch, plan, names, row_type: str, make):
     """``(values, row)`` pairs of one batch, made by C-level iterators (no Python call per row for
-    rows and tuples)."""
+    rows and tuples; dicts by the generated :func:`dict_maker`)."""
     values = list(batch_values(batch, plan))
     if row_type == "tuple":
         return zip(values, values)
     if row_type == "dict":
-        return zip(values, map(dict, map(functools.partial(zip, names), values)))
+        return zip(values, itertools.starmap(make, values))
     return zip(values, map(make, values))
 
 
 def arrow_rows(batches, names, row_type: str = "row", plan=None):
     """``(values, row)`` pairs from a task's Arrow record batches."""
     names = list(names)
-    make = row_maker(names, row_type)
+    make = dict_maker(names) if row_type == "dict" else row_maker(names, row_type)
     return itertools.chain.from_iterable(_batch_pairs(b, plan, names, row_type, make) for b in batches)
 
 

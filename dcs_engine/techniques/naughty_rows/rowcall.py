@@ -1,28 +1,29 @@
-"""The scan that runs on executors: call the user's function on each row, tally what goes wrong.
+"""What a scan task tallies, and the per-row scan: call the user's function on each row, tally what goes wrong.
 
-Rows reach a task two ways (both yield ``(values, row)`` pairs):
+Rows reach a task two ways:
 
-- Arrow: ``mapInArrow`` hands each task record batches, turned into the Python values Spark gives
-  a row function by :func:`dcs_engine.runtime.tasks.arrow_rows` (``Row`` objects, or dicts).  No
-  pickled ``Row`` per row, which is what makes ``df.rdd.filter(f)`` slow.  Works on classic Spark
-  and on Spark Connect.
+- Arrow: ``mapInArrow`` hands each task record batches; :mod:`.arrowscan` turns each batch into the
+  Python values Spark gives a row function (``Row`` objects, or dicts) and calls the function on
+  them with no per-row bytecode of its own.  No pickled ``Row`` per row, which is what makes
+  ``df.rdd.filter(f)`` slow.  Works on classic Spark and on Spark Connect.
 - RDD (classic only): ``df.rdd.mapPartitions`` -- the talk's ``df.rdd.filter(is_this_row_naughty)``
-  path, kept for nested schemas on classic, where its ``Row`` objects are Spark's own.
+  path, kept for nested schemas on classic, where its ``Row`` objects are Spark's own; it runs
+  :func:`scan`, the plain per-row loop (also the reference the Arrow scan is tested against).
 
-A task scans its rows with :func:`scan` and returns ONE small :class:`Tally`: counts and the first
-``k`` example rows per exception signature, and how many lines the function printed or logged.
+A task returns ONE small :class:`Tally`: counts and the first ``k`` example rows per exception
+signature, and how many lines the function printed or logged (:class:`Recorder` fills it).
 The driver merges the tallies; bad rows are never collected in bulk.  This module imports only
 :mod:`dcs_engine.runtime.tasks` from the engine, and both are pickled by value, so executors that
 have never heard of dcs-doctor can run them.
 """
 from __future__ import annotations
 
+import linecache
 import os
 import pickle
 import re
-import traceback
 
-from dcs_engine.runtime.tasks import OutputCounter, arrow_rows
+from dcs_engine.runtime.tasks import OutputCounter
 
 ROW_TYPES = ("row", "dict")
 
@@ -137,17 +138,69 @@ class Tally:
         self.scanned, self.raised, self.returned_bad, self.stopped, self.signatures, self.printed = state
 
 
-def _where_raised(exc: BaseException, user_files, user_bases) -> tuple[str, int, str]:
-    frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop scan()'s own frame
-    pick = None
-    for f in frames:
-        if f.filename in user_files or os.path.basename(f.filename) in user_bases:
-            pick = f
-    if pick is None and frames:
-        pick = frames[-1]
-    if pick is None:
-        return ("", 0, "")
-    return (pick.filename, pick.lineno or 0, (pick.line or "").strip())
+class Recorder:
+    """Tallies one task's problems.  What a problem costs is paid once per signature where it can be:
+    the code line is read for a new signature only, and a message seen before is not normalised again."""
+
+    __slots__ = ("tally", "k", "max_problems", "user_files", "_bases", "_norm")
+
+    def __init__(self, tally: Tally, k: int, max_problems: int, user_files=()):
+        self.tally, self.k, self.max_problems = tally, k, max_problems
+        self.user_files = set(user_files)
+        self._bases = {os.path.basename(f) for f in self.user_files if not f.startswith("<")}
+        self._norm: dict[str, str] = {}
+
+    @property
+    def enough(self) -> bool:
+        """Has the task found ``max_problems`` problems (then it stops)?"""
+        return bool(self.max_problems) and self.tally.problems >= self.max_problems
+
+    def raised(self, exc: BaseException, values: tuple) -> None:
+        """Count ``exc``, raised by the user's function called from the frame that caught it."""
+        self.tally.raised += 1
+        try:
+            message = str(exc)
+        except Exception:
+            message = "<unprintable message>"
+        norm = self._norm.get(message)
+        if norm is None:
+            norm = normalize_message(message)
+            if len(self._norm) < 4096:
+                self._norm[message] = norm
+        filename, lineno, frame = self._where(exc)
+        key = ("raised", type(exc).__qualname__, norm, filename, lineno)
+        line = "" if key in self.tally.signatures else _code_line(filename, lineno, frame)
+        self.tally.add(key, values, message, line, self.k)
+
+    def returned(self, out, values: tuple) -> None:
+        self.tally.returned_bad += 1
+        self.tally.add(("returned", type(out).__qualname__, "", "", 0), values, repr(out)[:200], "", self.k)
+
+    def _where(self, exc: BaseException):
+        """(file, line number, frame) of the last frame in the user's files, else of the last frame
+        (the catching frame itself is left out)."""
+        tb = exc.__traceback__
+        tb = tb.tb_next if tb is not None else None
+        pick = last = None
+        while tb is not None:
+            last = tb
+            name = tb.tb_frame.f_code.co_filename
+            if name in self.user_files or (self._bases and os.path.basename(name) in self._bases):
+                pick = tb
+            tb = tb.tb_next
+        pick = pick or last
+        if pick is None:
+            return ("", 0, None)
+        return (pick.tb_frame.f_code.co_filename, pick.tb_lineno or 0, pick.tb_frame)
+
+
+def _code_line(filename: str, lineno: int, frame) -> str:
+    """The source line, as a traceback shows it."""
+    if frame is None or not lineno:
+        return ""
+    linecache.lazycache(filename, frame.f_globals)
+    linecache.checkcache(filename)
+    return linecache.getline(filename, lineno).strip()
 
 
 def _bad_return(expected):
@@ -162,22 +215,10 @@ def _bad_return(expected):
     return lambda out: not isinstance(out, types) or isinstance(out, bool)
 
 
-def _raised(tally, exc, values, k, user_files, user_bases) -> None:
-    tally.raised += 1
-    try:
-        message = str(exc)
-    except Exception:
-        message = "<unprintable message>"
-    filename, lineno, line = _where_raised(exc, user_files, user_bases)
-    key = ("raised", type(exc).__qualname__, normalize_message(message), filename, lineno)
-    tally.add(key, values, message, line, k)
-
-
 def scan(rows, func, *, max_problems: int = 0, k: int = 5, expected=None, user_files=()) -> Tally:
     """Call ``func`` on each ``(values, row)`` of ``rows``; tally what goes wrong."""
     tally = Tally()
-    user_files = set(user_files)
-    user_bases = {os.path.basename(f) for f in user_files if not f.startswith("<")}
+    rec = Recorder(tally, k, max_problems, user_files)
     bad = _bad_return(expected)
     scanned = 0
     for values, row in rows:
@@ -185,13 +226,12 @@ def scan(rows, func, *, max_problems: int = 0, k: int = 5, expected=None, user_f
         try:
             out = func(row)
         except Exception as exc:  # the whole point: keep going
-            _raised(tally, exc, values, k, user_files, user_bases)
+            rec.raised(exc, values)
         else:
             if bad is None or not bad(out):
                 continue
-            tally.returned_bad += 1
-            tally.add(("returned", type(out).__qualname__, "", "", 0), values, repr(out)[:200], "", k)
-        if max_problems and tally.problems >= max_problems:
+            rec.returned(out, values)
+        if rec.enough:
             tally.stopped = True
             break
     tally.scanned = scanned
@@ -213,24 +253,6 @@ def _counted_scan(pairs, func, opts) -> Tally:
         tally = scan(pairs, func, **opts)
     tally.printed = out.lines
     return tally
-
-
-def tally_task(func, names, row_type, plan, opts):
-    """For ``ctx.tally``: Arrow batches in, one Tally's state out."""
-    def task(batches):
-        return _counted_scan(arrow_rows(batches, names, row_type, plan), func, opts).__getstate__()
-    return task
-
-
-def arrow_task(func, names, row_type, plan, opts):
-    """For ``mapInArrow`` on classic Spark (early stop reads its output partition by partition)."""
-    def task(batches):
-        import pyarrow as pa
-
-        state = _counted_scan(arrow_rows(batches, names, row_type, plan), func, opts).__getstate__()
-        blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-        yield pa.RecordBatch.from_arrays([pa.array([blob], type=pa.binary())], names=["tally"])
-    return task
 
 
 def rdd_task(func, names, row_type, opts):

@@ -2,7 +2,7 @@
 
 Paths (``engine``):
 
-- ``arrow``: ``mapInArrow`` over Arrow batches (:func:`rowcall.tally_task` through ``ctx.tally``),
+- ``arrow``: ``mapInArrow`` over Arrow batches (:func:`arrowscan.tally_task` through ``ctx.tally``),
   on classic Spark and on Spark Connect; nested columns become ``Row``/``dict`` values as
   ``df.rdd`` gives them (:mod:`dcs_engine.runtime.tasks`).
 - ``rdd`` (classic only): ``df.rdd.mapPartitions``, Spark's own ``Row`` objects; ``auto`` takes it on
@@ -20,7 +20,7 @@ import sys
 
 from dcs_engine.errors import ParameterError
 from dcs_engine.runtime import tasks
-from dcs_engine.techniques.naughty_rows import rowcall
+from dcs_engine.techniques.naughty_rows import arrowscan, rowcall
 
 ENGINES = ("auto", "arrow", "rdd")
 
@@ -78,6 +78,7 @@ def ship_engine(ctx) -> None:
     """The task code travels by value: executors and Connect servers have no dcs_engine."""
     tasks.ship_by_value(ctx)
     ctx.ship_module_by_value(sys.modules[rowcall.__name__])
+    ctx.ship_module_by_value(sys.modules[arrowscan.__name__])
 
 
 def tallies(ctx, df, call, row_type: str, engine: str, opts: dict):
@@ -90,10 +91,10 @@ def tallies(ctx, df, call, row_type: str, engine: str, opts: dict):
         plan = tasks.plan_of(df.schema, "row")
         plan = plan if tasks.needs_conversion(plan) else None
         if not (max_problems and ctx.has("rdd")):
-            for state in ctx.tally(df, rowcall.tally_task(call, names, row_type, plan, opts)):
+            for state in ctx.tally(df, arrowscan.tally_task(call, names, row_type, plan, opts)):
                 yield rowcall.load_tally(state)
             return
-        out = df.mapInArrow(rowcall.arrow_task(call, names, row_type, plan, opts), "tally binary")
+        out = df.mapInArrow(arrowscan.arrow_task(call, names, row_type, plan, opts), "tally binary")
         blobs = out.rdd.map(operator.itemgetter(0))
     if not max_problems:
         for blob in blobs.collect():
