@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from dcs_engine import registry
 from tests import profile_data as D
-from tests.test_profile_connect import _counts
+from tests.test_profile_connect import real_file_runs, same_as_local
 
 pytestmark = pytest.mark.cluster
 
 
 def test_cluster_counts_match_local(spark, standalone_cluster, tmp_path):
-    runs = [
-        ("profile", {"source": {"kind": "path", "path": D.write(D.penguins(), tmp_path, "penguins", "parquet"),
-                                "format": "parquet", "where": "island = 'Biscoe'"}}),
-        ("profile", {"source": {"kind": "path", "path": D.write(D.seattle_weather_raw(), tmp_path, "weather", "csv"),
-                                "format": "csv", "where": "date > '2013-06-01'"}}),
-    ]
+    runs = real_file_runs(tmp_path, 2)
     [(status, remote, _)] = standalone_cluster.call([("tests.remote_tasks:run_techniques", {"runs": runs})],
                                                     timeout=600)
-    assert status == "ok", remote
-    for (tech, params), got in zip(runs, remote):
-        assert not isinstance(got, BaseException), got
-        local = registry.run_technique(tech, spark, params)
-        assert _counts(got) == _counts(local), params["source"]["path"]
+    same_as_local(spark, runs, status, remote)
     assert remote[0].finding("nan", "body_mass_g").count == int(D.penguins().body_mass_g.isna().sum())
     assert remote[1].outcome == "filter_mismatch" and remote[1].rows_in_filter != remote[1].rows_by_meaning

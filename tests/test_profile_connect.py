@@ -18,20 +18,28 @@ def _counts(res) -> dict:
             "findings": sorted((f.kind, f.column, f.count) for f in res.findings)}
 
 
-def test_connect_counts_match_local(spark, connect_server, tmp_path):
-    runs = [
-        ("profile", {"source": {"kind": "path", "path": D.write(D.penguins(), tmp_path, "penguins", "parquet"),
-                                "format": "parquet", "where": "island = 'Biscoe'"}}),
-        ("profile", {"source": {"kind": "path", "path": D.write(D.seattle_weather_raw(), tmp_path, "weather", "csv"),
-                                "format": "csv", "where": "date > '2013-06-01'"}}),
-        ("profile", {"source": {"kind": "path", "path": D.write(D.stocks(), tmp_path, "stocks", "jsonl"),
-                                "format": "jsonl", "where": "date >= '2005/01/15'"}}),
-    ]
-    [(status, remote, _)] = connect_server.call([("tests.remote_tasks:run_techniques", {"runs": runs})], timeout=480)
+def real_file_runs(tmp_path, n: int = 3) -> list:
+    """Profile runs on real files: penguins parquet, seattle-weather CSV, stocks JSON lines (the first ``n``)."""
+    def run(frame, name, fmt, where):
+        return ("profile", {"source": {"kind": "path", "path": D.write(frame, tmp_path, name, fmt), "format": fmt,
+                                       "where": where}})
+    return [run(D.penguins(), "penguins", "parquet", "island = 'Biscoe'"),
+            run(D.seattle_weather_raw(), "weather", "csv", "date > '2013-06-01'"),
+            run(D.stocks(), "stocks", "jsonl", "date >= '2005/01/15'")][:n]
+
+
+def same_as_local(spark, runs, status, remote) -> None:
+    """Each remote result has the counts the local session gives for the same run."""
     assert status == "ok", remote
     for (tech, params), got in zip(runs, remote):
         assert not isinstance(got, BaseException), got
         local = registry.run_technique(tech, spark, params)
         assert _counts(got) == _counts(local), params["source"]["path"]
+
+
+def test_connect_counts_match_local(spark, connect_server, tmp_path):
+    runs = real_file_runs(tmp_path)
+    [(status, remote, _)] = connect_server.call([("tests.remote_tasks:run_techniques", {"runs": runs})], timeout=480)
+    same_as_local(spark, runs, status, remote)
     assert remote[0].finding("nan", "body_mass_g").count == int(D.penguins().body_mass_g.isna().sum())
     assert remote[1].outcome == "filter_mismatch"

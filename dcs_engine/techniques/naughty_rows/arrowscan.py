@@ -25,21 +25,22 @@ import operator
 import pickle
 
 from dcs_engine.runtime.tasks import OutputCounter, batch_columns, rows_maker
-from dcs_engine.techniques.naughty_rows.rowcall import Recorder, Tally
+from dcs_engine.techniques.naughty_rows.rowcall import Recorder, Tally, return_rule
 
 
 def _bad_positions(expected):
     """None (any value is fine), or ``outs -> positions`` of the values that are not of the expected type."""
-    if expected is None:
+    rule = return_rule(expected)
+    if rule is None:
         return None
-    if expected == "not none":
+    if len(rule) == 1:
         return lambda outs: list(itertools.compress(itertools.count(), map(operator.is_, outs,
                                                                            itertools.repeat(None))))
-    types = tuple(expected)
+    types, no_bool = rule
 
     def positions(outs):
         wrong = map(operator.not_, map(isinstance, outs, itertools.repeat(types)))
-        if bool not in types:          # True is an int, but not a number here
+        if no_bool:
             wrong = map(operator.or_, wrong, map(isinstance, outs, itertools.repeat(bool)))
         return list(itertools.compress(itertools.count(), wrong))
     return positions

@@ -203,14 +203,26 @@ def _code_line(filename: str, lineno: int, frame) -> str:
     return linecache.getline(filename, lineno).strip()
 
 
-def _bad_return(expected):
-    """None (any value is fine), or a test of a returned value against the expected type."""
+def return_rule(expected) -> tuple | None:
+    """What a returned value must be: None (anything), ``("not none",)``, or ``(types, bool_is_wrong)``
+    -- True is an int, but not a number unless ``bool`` is expected.  Both scans test against it."""
     if expected is None:
         return None
     if expected == "not none":
-        return lambda out: out is None
+        return ("not none",)
     types = tuple(expected)
-    if bool in types:
+    return (types, bool not in types)
+
+
+def _bad_return(expected):
+    """None (any value is fine), or a test of one returned value against the expected type."""
+    rule = return_rule(expected)
+    if rule is None:
+        return None
+    if len(rule) == 1:
+        return lambda out: out is None
+    types, no_bool = rule
+    if not no_bool:
         return lambda out: not isinstance(out, types)
     return lambda out: not isinstance(out, types) or isinstance(out, bool)
 

@@ -166,18 +166,20 @@ def cheap_steps(seconds: Sequence[float], share: float = REMEASURE_SHARE, overhe
 def remeasure(ladder: Ladder, rungs: list[Rung], total: int, overhead: float = 0.0) -> list[Rung]:
     """Run the cheap steps once more, after the others: a hiccup seldom hits both runs, and the
     small steps carry the most noise for what they measure (the fit's fixed part leans on them)."""
-    if any(r.runs[-1].failed for r in rungs):
-        return rungs
     again = set(cheap_steps([r.runs[0].seconds for r in rungs], overhead=overhead))
-    return [replace(r, runs=r.runs + (ladder.run(r.frame, f"{r.index}-again", r.label(total) + " (again)"),))
-            if r.index in again else r for r in rungs]
+    return _run_again(ladder, rungs, total, lambda r: r.index in again, "again")
 
 
 def recheck_exits(ladder: Ladder, rungs: list[Rung], total: int) -> list[Rung]:
     """Run once more each step whose every run saw a Python worker exit: the CPU such a worker spent
     before it exited is lost to the reading (an idle worker that Spark stopped lost nothing, but the
     two cannot be told apart), so a run that saw no exit is the one to keep."""
+    return _run_again(ladder, rungs, total, lambda r: all(run.python_exited for run in r.runs), "recheck")
+
+
+def _run_again(ladder: Ladder, rungs: list[Rung], total: int, picked, tag: str) -> list[Rung]:
+    """One more run of each ``picked`` step, unless the ladder already failed (a failed step ends it)."""
     if any(r.runs[-1].failed for r in rungs):
         return rungs
-    return [replace(r, runs=r.runs + (ladder.run(r.frame, f"{r.index}-recheck", r.label(total) + " (again)"),))
-            if all(run.python_exited for run in r.runs) else r for r in rungs]
+    return [replace(r, runs=r.runs + (ladder.run(r.frame, f"{r.index}-{tag}", r.label(total) + " (again)"),))
+            if picked(r) else r for r in rungs]
