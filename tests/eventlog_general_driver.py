@@ -62,6 +62,40 @@ def streaming(spark, work: Path) -> dict:
     return {"batches_min": batches}
 
 
+def stream_stopped_mid_batch(spark, work: Path) -> dict:
+    """A streaming query stopped while a micro-batch's tasks run: Spark cancels the batch's job.
+
+    After two batches the driver opens ``block``: the next batch's tasks then wait (in a Python
+    UDF) for ``release``, which is only written after ``stop()``, so the stop always finds the
+    batch running -- no timing margin.  ``blocked`` is written by a task once it waits."""
+    from pyspark.sql import functions as F
+
+    block, blocked, release = work / "block", work / "blocked", work / "release"
+
+    @F.udf("long")
+    def gate(v):
+        if block.exists():
+            blocked.touch()
+            deadline = time.time() + 120
+            while not release.exists() and time.time() < deadline:
+                time.sleep(0.05)
+        return v
+
+    q = (spark.readStream.format("rate").option("rowsPerSecond", 20).load().select(gate("value").alias("v"))
+         .writeStream.format("memory").queryName("gated_rows").trigger(processingTime="300 milliseconds")
+         .option("checkpointLocation", str(work / "ckpt")).start())
+    deadline = time.time() + 90
+    while len(q.recentProgress) < 2 and time.time() < deadline:
+        time.sleep(0.1)
+    block.touch()
+    while not blocked.exists() and time.time() < deadline:
+        time.sleep(0.1)
+    was_blocked = blocked.exists()
+    q.stop()
+    release.touch()
+    return {"batches_min": 2, "stopped_mid_batch": was_blocked}
+
+
 def stream_fail(spark, work: Path) -> dict:
     """A streaming query whose foreachBatch raises on its second micro-batch: the query dies with it."""
     def sink(df, batch_id):
@@ -150,6 +184,7 @@ SCENARIOS = {
                           "spark.sql.adaptive.advisoryPartitionSizeInBytes": "4k"}),
     "streaming": (streaming, {}),
     "stream_fail": (stream_fail, {}),
+    "stream_stopped_mid_batch": (stream_stopped_mid_batch, {}),
     "cached": (cached, {"spark.eventLog.compress": "true", "spark.eventLog.compression.codec": "zstd"}),
     "rdd_only": (rdd_only, {}),
     "dynamic": (dynamic, {"spark.dynamicAllocation.enabled": "true",

@@ -22,7 +22,7 @@ from dcs_engine.eventlog.locate import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 DRIVER = ROOT / "tests" / "eventlog_general_driver.py"
-SCENARIOS = ["streaming", "stream_fail", "rdd_only"]
+SCENARIOS = ["streaming", "stream_fail", "stream_stopped_mid_batch", "rdd_only"]
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,24 @@ def test_a_stopped_streaming_query_is_summarised_and_its_interrupted_batch_is_no
     assert not [f for f in r.findings if f.rule in ("idle_cores", "small_tasks")]
     assert "## Streaming queries" in r.to_markdown()
     assert all("\n" not in j.name for j in r.jobs)   # micro-batch descriptions span lines
+
+
+def test_a_query_stopped_mid_batch_cancels_a_job_and_that_is_no_failure(general):
+    """The stop finds a batch's tasks running (tests/eventlog_general_driver.py holds them at a gate),
+    so Spark fails its stage and job as cancelled; the log really holds those, and the report names
+    them one interrupted batch of a stopped query, not failures."""
+    info = general["stream_stopped_mid_batch"]
+    assert info["expect"]["stopped_mid_batch"], "the driver never saw the gated batch running"
+    logged = "\n".join(f.read_text() for f in Path(info["dir"]).iterdir() if f.is_file())
+    failed_stages = [json.loads(ln) for ln in logged.splitlines() if '"SparkListenerStageCompleted"' in ln
+                     and '"Failure Reason"' in ln]
+    assert failed_stages, "the event log holds no failed stage: the stop did not cut a batch"
+    r = read(info)
+    q = r.streams[0]
+    assert q.name == "gated_rows" and q.status == "stopped" and q.exception is None
+    assert q.interrupted_batches == 1                # its stage, job and two SQL executions: one batch
+    assert [j.status for j in r.jobs if j.status != "succeeded"] == ["cancelled"]
+    assert not r.failed and r.first_failure is None, r.failures
 
 
 def test_a_streaming_query_that_dies_is_a_failure_with_its_exception(general):

@@ -19,7 +19,7 @@ from .model import AppInfo, ExecutorSummary, JobSummary, short_name
 from .sessions import SessionTally, app_kind
 from .sqlexec import SqlAcc
 from .stages import StageAcc, decode_task_end, late_tasks
-from .streaming import StreamTally, run_of
+from .streaming import StreamTally, batch_of, run_of
 
 _PREFIX = b'{"Event":"'
 _EVENT = re.compile(rb'"Event"\s*:\s*"([^"]+)"')
@@ -175,8 +175,19 @@ class Collector:
         for sql in owners.values():
             sql.stage_values(updates, st)
         if st.failure:
-            self.tally.other("stage", st.failure, st.completed, f"stage {sid}.{att} ({st.name})", sid)
+            self._failed("stage", st.failure, st.completed, f"stage {sid}.{att} ({st.name})",
+                         self.stage_jobs.get(sid, ()), sid)
         # frozen when its job ends: task ends can still arrive (killed and speculative attempts)
+
+    def _failed(self, kind: str, text: str, t_ms, where: str, job_ids, stage: int | None = None) -> None:
+        """A failed stage or job: held with its micro-batch when it belongs to a streaming query's run."""
+        for jid in job_ids:
+            job = self.jobs.get(jid, {})
+            if job.get("stream_run"):
+                batch = job["stream_batch"] if job.get("stream_batch") is not None else ("job", jid)
+                self.streams.hold(job["stream_run"], kind, text, t_ms, where, batch, stage)
+                return
+        self.tally.other(kind, text, t_ms, where, stage)
 
     def _freeze_done(self, stage_ids) -> None:
         for key in [k for k, st in self.live.items() if k[0] in stage_ids and st.completed is not None]:
@@ -207,8 +218,13 @@ class Collector:
             infos[-1].get("Stage Name", "") if infos else ""))
         if name.startswith("$anonfun$") and sql_id in self.sql_live:   # an internal call site: the query's name
             name = short_name(self.sql_live[sql_id].description) or name
+        described = str(props.get("spark.job.description") or "")
+        if "runId = " not in described and sql_id in self.sql_live:
+            described = self.sql_live[sql_id].description
+        run = run_of(described)
         self.jobs[jid] = {"name": name, "stages": stage_ids, "submitted": ev.get("Submission Time"),
-                          "sql": sql_id, "group": props.get("spark.jobGroup.id"), "status": "running"}
+                          "sql": sql_id, "group": props.get("spark.jobGroup.id"), "status": "running",
+                          "stream_run": run, "stream_batch": batch_of(described, sql_id) if run else None}
         if sql_id in self.sql_live:
             self.sql_live[sql_id].job_ids.append(jid)
         self._seen(ev.get("Submission Time"))
@@ -222,7 +238,8 @@ class Collector:
         if job["status"] == "failed":
             exc = result.get("Exception") or {}
             job["failure"] = str(exc.get("Message") or result.get("Result") or "failed")
-            self.tally.other("job", job["failure"], job["completed"], f"job {ev['Job ID']} ({job['name']})")
+            where = f"job {ev['Job ID']} ({job['name']})"
+            self._failed("job", job["failure"], job["completed"], where, (ev["Job ID"],))
         self._seen(job["completed"])
         self._freeze_done(set(job.get("stages", ())))
 
@@ -314,7 +331,7 @@ class Collector:
             if run is None:
                 self.tally.other("sql", sql.error, sql.completed, where)
             else:   # a micro-batch: a failure only if its query did not stop cleanly
-                self.streams.hold(run, sql.error, sql.completed, where)
+                self.streams.hold(run, "sql", sql.error, sql.completed, where, batch_of(sql.description, sql.sql_id))
         self._seen(sql.completed)
         self._close_sql(sql)
 
@@ -345,6 +362,10 @@ class Collector:
         self.sql_live.clear()
         self.stages = [late_tasks(s, self.late.get((s.stage_id, s.attempt))) for s in self.stages]
         streams = self.streams.resolve(self.tally)
+        stopped = {q.run_id for q in streams if q.status == "stopped"}
+        for job in self.jobs.values():   # a batch job cut off by its query's clean stop
+            if job.get("status") == "failed" and job.get("stream_run") in stopped:
+                job["status"] = "cancelled"
         end = self.app.get("end") or self.last_ms or None
         app = AppInfo(app_id=str(self.app.get("app_id") or "?"), name=str(self.app.get("name") or "?"),
                       attempt=self.app.get("attempt"), spark_version=str(self.app.get("spark_version") or "?"),

@@ -138,7 +138,7 @@ class StageSummary:
 class JobSummary:
     job_id: int
     name: str
-    status: str                      # succeeded | failed | running
+    status: str                      # succeeded | failed | cancelled (its streaming query stopped) | running
     stage_ids: tuple[int, ...]
     submitted_ms: int | None
     completed_ms: int | None

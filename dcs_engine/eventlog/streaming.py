@@ -4,10 +4,12 @@ Per query run (``runId``): its name, the micro-batches and their input rows and
 durations, and how it ended (``QueryTerminatedEvent``'s ``exception``).  A query
 that ended with an exception is a failure (it goes through the same triage as
 any other).  A micro-batch's SQL execution that ends in an error because its
-query was *stopped* (Spark interrupts the running batch: ``InterruptedException``)
-is not a failure: those errors are held back per run and only counted as
-failures when the run did not end cleanly (no termination recorded, or an
-exception).  Spark names each micro-batch's execution ``<name>\\nid = …\\nrunId = …\\nbatch = N``.
+query was *stopped* (Spark interrupts the running batch: ``InterruptedException``,
+or cancels its job: ``SPARK_JOB_CANCELLED``, which also fails the running stage and job)
+is not a failure: those errors -- of the batch's SQL execution, job and stages -- are held
+back per run and only counted as failures when the run did not end cleanly (no
+termination recorded, or an exception).  Spark names each micro-batch's execution (and its
+jobs) ``<name>\\nid = …\\nrunId = …\\nbatch = N``.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 _RUN_ID = re.compile(r"runId = ([0-9a-fA-F-]{36})")
+_BATCH = re.compile(r"batch = (\d+)")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,14 @@ def run_of(description: str) -> str | None:
         return None
     m = _RUN_ID.search(description)
     return m.group(1) if m else None
+
+
+def batch_of(description: str, fallback):
+    """The micro-batch number a description names (``batch = N``), else ``fallback``.
+
+    One batch can run several SQL executions (Spark nests the sink's write in the batch's own)."""
+    m = _BATCH.search(description)
+    return int(m.group(1)) if m else fallback
 
 
 class StreamTally:
@@ -90,22 +101,25 @@ class StreamTally:
         run.exception = str(exc) if exc else None
         run.status = "failed" if exc else "stopped"
 
-    def hold(self, run_id: str, error: str, t_ms, where: str) -> None:
-        """Keep a micro-batch execution's error until we know how its query ended."""
-        self.runs.setdefault(run_id, _Run()).held.append((error, t_ms, where))
+    def hold(self, run_id: str, kind: str, error: str, t_ms, where: str, batch, stage: int | None = None) -> None:
+        """Keep an error of a micro-batch (its SQL execution, job or stage) until we know how its query ended.
+
+        ``batch`` names the micro-batch (its SQL execution id, else its job): one interrupted batch
+        can end its stage, its job and its execution with the same cancellation."""
+        self.runs.setdefault(run_id, _Run()).held.append((kind, error, t_ms, where, batch, stage))
 
     def resolve(self, tally) -> tuple[StreamSummary, ...]:
         """Put the failures into ``tally`` (failed runs, errors of runs not stopped cleanly); return the runs."""
         out = []
         for rid, r in self.runs.items():
-            interrupted = 0
-            for error, t_ms, where in r.held:
+            interrupted = set()
+            for kind, error, t_ms, where, batch, stage in r.held:
                 if r.status == "stopped":
-                    interrupted += 1
+                    interrupted.add(batch)
                 else:
-                    tally.other("sql", error, t_ms, where)
+                    tally.other(kind, error, t_ms, where, stage)
             if r.exception:
                 tally.other("stream", r.exception, None, f"streaming query {r.name or r.query_id} (run {rid})")
             out.append(StreamSummary(rid, r.query_id, r.name, r.started, r.batches, r.rows, r.ms / 1000,
-                                     r.max_ms / 1000, r.last, r.status, r.exception, interrupted))
+                                     r.max_ms / 1000, r.last, r.status, r.exception, len(interrupted)))
         return tuple(out)
