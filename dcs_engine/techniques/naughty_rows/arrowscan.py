@@ -1,17 +1,18 @@
 """The Arrow path of the scan, as it runs in a ``mapInArrow`` task on classic Spark and Spark Connect.
 
-Each record batch becomes one list per column (``to_pylist``), then one list of what the user's
-function receives (``Row`` objects or dicts, built by C-level iterators:
-:func:`dcs_engine.runtime.tasks.rows_maker`).  The function is then called on the rows by ``map``
-inside ``list.extend``, so the scan adds no Python bytecode per row of its own: the only per-row
-Python is the user's function.  When it raises, ``extend`` stops; the row that raised is found from
-the rows' list iterator (``operator.length_hint``), its values are read back from the columns, and the
-scan resumes with the next row.  Returned values are checked against the expected type a batch at a
-time, with ``isinstance`` mapped over them.
+Each record batch becomes one list per column (``to_pylist``); what the user's function receives
+(``Row`` objects or dicts) is made from them one row at a time, as the call asks for it, by C-level
+iterators (:func:`dcs_engine.runtime.tasks.rows_stream`).  The function is called on the rows by
+``map`` inside ``list.extend``, so the scan adds no Python bytecode per row of its own: the only
+per-row Python is the user's function.  When it raises, ``extend`` stops; the row that raised is
+found from the first column's list iterator (``operator.length_hint``), its values are read back
+from the columns, and the scan resumes with the next row.  Returned values are checked against the
+expected type a batch at a time, with ``isinstance`` mapped over them.
 
 One trap: a ``StopIteration`` raised by the user's function ends ``map`` as if the rows had run out.
 The scan sees it (one row taken, no value returned) and calls the function on that row again in a
-plain ``try`` to get the exception: the only case where the function runs twice on a row.
+plain ``try`` to get the exception (on the row made again from its values): the only case where the
+function runs twice on a row.
 
 The values kept as examples are the columns' values, so a function that changes its dict does not
 change the example.  Only :class:`~dcs_engine.techniques.naughty_rows.rowcall.Tally` state leaves the
