@@ -1,6 +1,9 @@
 """The Arrow scan of naughty_rows (arrowscan.py) against the plain per-row loop (rowcall.scan), on
 Arrow batches built here: same counts, signatures, examples and early stop, including the traps of
 calling the function through ``map`` (a ``StopIteration`` ends it as if the rows ran out).  No Spark."""
+from decimal import Decimal
+
+import numpy as np
 import pyarrow as pa
 import pytest
 from pyspark.sql import Row
@@ -59,11 +62,14 @@ def test_stop_iteration_and_examples_are_kept():
     assert tally.scanned == N and tally.raised == 3 + N // 5 - 1    # row 300 raised StopIteration first
 
 
-def test_rows_without_columns_are_distinct_objects():
+@pytest.mark.parametrize(("row_type", "empty_row"), [("dict", {}), ("row", Row()), ("tuple", ())])
+def test_rows_without_columns_are_all_called(row_type, empty_row):
     empty = pa.RecordBatch.from_pydict({"a": [1, 2, 3]}).select([])
     seen = []
-    arrowscan.scan_batches(iter([empty]), lambda r: seen.append(r), [], "dict")
-    assert seen == [{}, {}, {}] and len({id(d) for d in seen}) == 3
+    tally = arrowscan.scan_batches(iter([empty]), lambda r: seen.append(r), [], row_type)
+    assert seen == [empty_row] * 3 and tally.scanned == 3
+    if row_type == "dict":
+        assert len({id(d) for d in seen}) == 3          # distinct dicts: changing one changes no other
 
 
 def test_generated_dict_builder_matches_dict_zip():
@@ -79,9 +85,13 @@ def test_fast_row_attributes_and_positions_read_like_a_pyspark_row():
     fast, plain = tuple.__new__(row_class(names), values), Row(*names)(*values)
     assert (fast.id, fast.exp, fast[0], fast[-1], fast[1:3]) == (plain.id, plain.exp, 1, 5, (2, None))
     assert fast.count(None) == plain.count(None) == 1            # a tuple method keeps winning over a field
-    for bad in (lambda r: r.__x, lambda r: r.nope, lambda r: r[1.0], lambda r: r[9]):
+    assert (fast["count"], fast[True], fast[np.str_("exp")]) == (2, 2, None)
+    assert (fast["count"], fast[True], fast[np.str_("exp")]) == (plain["count"], plain[True], plain[np.str_("exp")])
+    for bad in (lambda r: r.__x, lambda r: r.nope, lambda r: r[1.0], lambda r: r[9], lambda r: r["nope"],
+                lambda r: r[Decimal(1)], lambda r: r[np.float64(1)], lambda r: r[np.int64(3)], lambda r: r[[0]]):
         with pytest.raises(Exception) as a:
             bad(fast)
         with pytest.raises(Exception) as b:
             bad(plain)
         assert (type(a.value), a.value.args) == (type(b.value), b.value.args)
+        assert type(a.value.__context__) is type(b.value.__context__)   # no exception of ours in the chain

@@ -21,7 +21,6 @@ import datetime as _dt
 import functools
 import itertools
 import logging
-import operator
 import sys
 
 ROW_TYPES = ("row", "dict", "tuple")
@@ -100,34 +99,39 @@ def row_class(names):
     """A ``pyspark.sql.Row`` subclass for rows of these field names, as fast to read by name as it gets.
 
     ``Row.__getitem__`` finds a name with ``list.index`` on every access, and ``row.f`` goes through a
-    failed attribute lookup first; this class finds a name in a dict made once, reads ``row.f`` through
-    a property whose getter is an ``operator.itemgetter`` (no Python frame), and keeps ``__fields__`` on
-    the class, so a row is made by ``tuple.__new__`` alone.  Anything else (an int, a slice, an unknown
-    name and its error, a name that is also a method such as ``count``) is ``Row``'s own behaviour;
-    repr, ``asDict``, ``in`` and ``==`` are Row's, and a row pickles as a plain ``Row``."""
+    failed attribute lookup first; this class finds a name (a ``str``) with one subscript of a dict made
+    once and a position (an ``int``) directly, reads ``row.f`` through a property that reads the tuple
+    itself, and keeps ``__fields__`` on the class, so a row is made by ``tuple.__new__`` alone.  Anything
+    else (a slice, a ``str`` subclass, an unknown name and its error, a name that is also a method such
+    as ``count``) is ``Row``'s own behaviour; repr, ``asDict``, ``in`` and ``==`` are Row's, and a row
+    pickles as a plain ``Row``."""
     from pyspark.sql import Row
 
     names = list(names)
     index = {}
     for i, name in enumerate(names):
         index.setdefault(name, i)        # the first of duplicated names, as Row's list.index finds it
-    get, item_of, row_item = index.get, tuple.__getitem__, Row.__getitem__
+    item_of, row_item = tuple.__getitem__, Row.__getitem__
 
     def __getitem__(self, item):
-        try:
-            i = get(item)
-        except TypeError:                # unhashable (a slice on Python 3.11): Row's own path
-            i = None
-        if i is not None:
-            return item_of(self, i)
-        if item.__class__ is int:        # a position (also what row.f's property getter asks for)
+        if item.__class__ is str:
+            try:
+                return item_of(self, index[item])
+            except KeyError:
+                pass
+        elif item.__class__ is int:
             return item_of(self, item)
-        return row_item(self, item)
+        return row_item(self, item)      # outside any except: Row's errors carry no context of ours
 
-    body = {name: property(operator.itemgetter(i)) for name, i in index.items()
+    body = {name: property(_position(i)) for name, i in index.items()
             if not name.startswith("__") and not hasattr(Row, name)}
     body.update(__getitem__=__getitem__, __fields__=names, __module__=Row.__module__, __qualname__="Row")
     return type("Row", (Row,), body)
+
+
+def _position(i: int):
+    item_of = tuple.__getitem__
+    return lambda self: item_of(self, i)
 
 
 def _row_maker(names):
@@ -172,19 +176,31 @@ def batch_values(batch, plan=None):
     return zip(*columns) if columns else iter([()] * batch.num_rows)
 
 
-def rows_maker(names, row_type: str):
-    """``make(columns, n)``: the list of what the user's function receives for one batch's columns
-    (from :func:`batch_columns`; ``n`` rows), made by C-level iterators (no Python call per row,
-    except the generated dict builder's)."""
+def rows_stream(names, row_type: str):
+    """``stream(columns, n) -> (rows, pace)``: an iterator of what the user's function receives, made
+    one at a time from one batch's columns (from :func:`batch_columns`; ``n`` rows) by C-level
+    iterators (no Python call per row, except the generated dict builder's), and the iterator the rows
+    advance: ``operator.length_hint(pace)`` is how many rows are not made yet.  A row made just before
+    its call and dropped after it keeps memory warm and gives the garbage collector nothing to count."""
     names = list(names)
-    if row_type == "tuple":
-        return lambda columns, n: list(zip(*columns)) if columns else [()] * n
+    new, repeat = tuple.__new__, itertools.repeat
     if row_type == "dict":
-        make_dict = dict_maker(names)
-        return lambda columns, n: list(map(make_dict, *columns)) if columns else [{} for _ in range(n)]
-    cls, new = row_class(names), tuple.__new__
-    return lambda columns, n: (list(map(new, itertools.repeat(cls), zip(*columns))) if columns
-                               else [new(cls, ()) for _ in range(n)])
+        make = dict_maker(names)
+    elif row_type != "tuple":
+        cls = row_class(names)
+
+    def stream(columns, n: int):
+        if not columns:                       # rows without columns: still n distinct calls
+            pace = repeat((), n)
+            rows = pace if row_type == "tuple" else map(dict, pace) if row_type == "dict" else \
+                map(new, repeat(cls), pace)
+            return rows, pace
+        its = [iter(c) for c in columns]
+        if row_type == "dict":
+            return map(make, *its), its[0]
+        values = zip(*its)
+        return (values if row_type == "tuple" else map(new, repeat(cls), values)), its[0]
+    return stream
 
 
 def _batch_pairs(batch, plan, names, row_type: str, make):

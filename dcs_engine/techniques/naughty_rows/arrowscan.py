@@ -1,17 +1,18 @@
 """The Arrow path of the scan, as it runs in a ``mapInArrow`` task on classic Spark and Spark Connect.
 
-Each record batch becomes one list per column (``to_pylist``), then one list of what the user's
-function receives (``Row`` objects or dicts, built by C-level iterators:
-:func:`dcs_engine.runtime.tasks.rows_maker`).  The function is then called on the rows by ``map``
-inside ``list.extend``, so the scan adds no Python bytecode per row of its own: the only per-row
-Python is the user's function.  When it raises, ``extend`` stops; the row that raised is found from
-the rows' list iterator (``operator.length_hint``), its values are read back from the columns, and the
-scan resumes with the next row.  Returned values are checked against the expected type a batch at a
-time, with ``isinstance`` mapped over them.
+Each record batch becomes one list per column (``to_pylist``); what the user's function receives
+(``Row`` objects or dicts) is made from them one row at a time, as the call asks for it, by C-level
+iterators (:func:`dcs_engine.runtime.tasks.rows_stream`).  The function is called on the rows by
+``map`` inside ``list.extend``, so the scan adds no Python bytecode per row of its own: the only
+per-row Python is the user's function.  When it raises, ``extend`` stops; the row that raised is
+found from the first column's list iterator (``operator.length_hint``), its values are read back
+from the columns, and the scan resumes with the next row.  Returned values are checked against the
+expected type a batch at a time, with ``isinstance`` mapped over them.
 
 One trap: a ``StopIteration`` raised by the user's function ends ``map`` as if the rows had run out.
 The scan sees it (one row taken, no value returned) and calls the function on that row again in a
-plain ``try`` to get the exception: the only case where the function runs twice on a row.
+plain ``try`` to get the exception (on the row made again from its values): the only case where the
+function runs twice on a row.
 
 The values kept as examples are the columns' values, so a function that changes its dict does not
 change the example.  Only :class:`~dcs_engine.techniques.naughty_rows.rowcall.Tally` state leaves the
@@ -19,12 +20,11 @@ task.
 """
 from __future__ import annotations
 
-import gc
 import itertools
 import operator
 import pickle
 
-from dcs_engine.runtime.tasks import OutputCounter, batch_columns, rows_maker
+from dcs_engine.runtime.tasks import OutputCounter, batch_columns, rows_stream
 from dcs_engine.techniques.naughty_rows.rowcall import Recorder, Tally, return_rule
 
 
@@ -47,21 +47,24 @@ def _bad_positions(expected):
 
 
 class _Batch:
-    """One batch's rows and columns, and where the scan is in them."""
+    """One batch's columns, its rows (made one at a time as ``map`` asks for them), and where the scan is."""
 
-    __slots__ = ("columns", "rows", "it", "n")
+    __slots__ = ("columns", "stream", "rows", "pace", "n")
 
-    def __init__(self, columns, rows):
-        self.columns, self.rows = columns, rows
-        self.n = len(rows)
-        self.it = iter(rows)
+    def __init__(self, columns, stream, n: int):
+        self.columns, self.stream, self.n = columns, stream, n
+        self.rows, self.pace = stream(columns, n)
 
     @property
     def taken(self) -> int:
-        return self.n - operator.length_hint(self.it)
+        return self.n - operator.length_hint(self.pace)
 
     def values(self, i: int) -> tuple:
         return tuple(c[i] for c in self.columns)
+
+    def row(self, i: int):
+        """Row ``i`` made again, as the function first received it."""
+        return next(self.stream([[v] for v in self.values(i)], 1)[0])
 
 
 def _returned(b: _Batch, outs, first: int, positions, rec: Recorder) -> int:
@@ -82,7 +85,7 @@ def _scan_batch(b: _Batch, func, positions, rec: Recorder) -> int:
         outs.clear()
         exc = None
         try:
-            outs.extend(map(func, b.it))
+            outs.extend(map(func, b.rows))
         except Exception as e:  # the whole point: keep going
             exc = e
         taken = b.taken
@@ -105,7 +108,7 @@ def _scan_batch(b: _Batch, func, positions, rec: Recorder) -> int:
 def _call_again(b: _Batch, i: int, func, positions, rec: Recorder):
     """(exception or None, -1 or where the task stopped) of one more call on row ``i``."""
     try:
-        out = func(b.rows[i])
+        out = func(b.row(i))
     except Exception as e:
         return e, -1
     return None, (_returned(b, [out], i, positions, rec) if positions is not None else -1)
@@ -116,29 +119,16 @@ def scan_batches(batches, func, names, row_type: str, plan=None, *, max_problems
     """Call ``func`` on each row of ``batches`` (Arrow record batches); tally what goes wrong."""
     tally = Tally()
     rec = Recorder(tally, k, max_problems, user_files)
-    make = rows_maker(names, row_type)
+    stream = rows_stream(names, row_type)
     positions = _bad_positions(expected)
     for batch in batches:
-        columns = batch_columns(batch, plan)
-        b = _Batch(columns, _built(make, columns, batch.num_rows))
+        b = _Batch(batch_columns(batch, plan), stream, batch.num_rows)
         done = _scan_batch(b, func, positions, rec)
         tally.scanned += done
         if rec.enough:
             tally.stopped = True
             break
     return tally
-
-
-def _built(make, columns, n: int) -> list:
-    """The batch's rows, made with the garbage collector paused: thousands of new rows that all stay
-    alive would otherwise set off collections that find nothing to free."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        return make(columns, n)
-    finally:
-        if was:
-            gc.enable()
 
 
 def _counted(batches, func, names, row_type, plan, opts) -> Tally:
