@@ -137,13 +137,14 @@ def bench_job(spark, name, code, path, cost, rounds: int, repeats: int, loaded: 
     fn = load_code(code=code)
     if warm:
         run_job(fn, load(spark, spec))  # warm-up: the JVM compiles the job's code, the OS caches the files
-    full, lad, exps, errs, outside, res = [], [], [], [], [], None
+    full, lad, exps, errs, outside, phases, res = [], [], [], [], [], [], None
     with CompetingLoad(loaded):
         for _ in range(rounds):
             f, l_, res = one_round(spark, fn, spec, repeats)
             full.append(f)
             lad.append(l_)
             outside.append(l_ - sum(s.seconds * s.runs for s in res.steps))  # the runs of no step, and the reads
+            phases.append(dict(res.phases, total=l_))
             exps.append(res.exponent)
             expected = expected_exponent(cost, res)
             errs.append(abs(res.exponent - expected) if res.exponent is not None and expected == expected
@@ -158,7 +159,8 @@ def bench_job(spark, name, code, path, cost, rounds: int, repeats: int, loaded: 
             "steps": " ".join(f"{s.work_s if s.work_s is not None else s.seconds:.2f}{'*' if s.in_fit else ''}"
                               f"/{s.rows / 1e3:.0f}k" + (f"x{s.runs}" if s.runs > 1 else "") for s in res.steps),
             "overhead": res.overhead_s,
-            "fixed": res.fit_fixed_s, "outside": statistics.median(outside)}
+            "fixed": res.fit_fixed_s, "outside": statistics.median(outside),
+            "phases": {k: statistics.median(p.get(k, 0.0) for p in phases) for k in phases[-1]}}
 
 
 def _fmt(x, spec=".2f"):
@@ -174,6 +176,7 @@ def report(r: dict) -> None:
           f"(fixed part fitted {r['fixed']:.2f} s; near-empty run {r['overhead']:.2f} s wall; ladder time outside "
           f"its steps {r['outside']:.1f} s)",
           flush=True)
+    print("    ladder phases, median s: " + ", ".join(f"{k} {v:.2f}" for k, v in r["phases"].items()), flush=True)
 
 
 def worst(rows, loaded: bool, key: str = "error") -> float:

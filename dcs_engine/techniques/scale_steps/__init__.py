@@ -10,8 +10,9 @@ or a step slower than the budget, is a scale fail and stops the ladder.  When th
 CPU time, steps costing at most 12% of the largest run once more at the end, and the run with the least
 work is kept (a hiccup inflates wall and run times, not CPU time); on CPU time, a step whose every run saw
 a Python worker exit runs once more (the exited worker's CPU is lost to the reading).  When the plan
-runs Python code, one more run of a small step under Spark's UDF profiler shows where the Python
-time goes (:mod:`.udfprofile`).
+runs Python code, one run of a sample of the smallest step under Spark's UDF profiler shows where the
+Python time goes (:mod:`.udfprofile`); it runs first, spread over every task slot, and is the ladder's
+warm-up as well (it is never measured).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from dcs_engine.techniques._ship import ship_user_function
 from dcs_engine.techniques.scale_steps.fractions import fractioner, parse_fractions
 from dcs_engine.techniques.scale_steps.growth import choose_method, fit_growth
 from dcs_engine.techniques.scale_steps.ladder import Ladder, baseline, cheap_steps, climb, recheck_exits, remeasure
+from dcs_engine.techniques.scale_steps.phases import Phases
 from dcs_engine.techniques.scale_steps.plancheck import exploding_joins, plan_flags, plan_text, runs_python
 from dcs_engine.techniques.scale_steps.result import ScaleResult, Step, UdfProfile
 from dcs_engine.techniques.scale_steps.udfprofile import profiled_run
@@ -37,8 +39,9 @@ __all__ = ["Options", "ScaleResult", "Step", "UdfProfile", "cheap_steps", "scale
 
 # The profiled run reads at most this many rows: the profiler slows the Python code it watches by 5 to 20
 # times (it switches on and off around every call of a row-at-a-time UDF), and a few thousand calls
-# already show where the time goes.
-PROFILE_ROWS = 20_000
+# already show where the time goes.  At 20,000 rows the profiled run of the bench's linear job was its
+# costliest run outside the steps (7.7 s, against 2.9 s for the near-empty run, on a busy machine).
+PROFILE_ROWS = 5_000
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Climbed:
     slots: int
     full_rows: int
     plan: str             # the job's physical plan text ('' if Spark did not say)
+    profile: UdfProfile | None = None
 
     @property
     def runs(self) -> list:
@@ -78,20 +82,29 @@ class Measured:
     executions: dict      # step index -> SQL executions (REST)
 
 
-def _climb(ctx, fn, fr, fractions, opts: Options) -> Climbed:
-    if ctx.has("spark_context"):
-        _metrics.prime(ctx.spark.sparkContext)  # warm the REST API up while the first runs go
-    full_rows = fr.full_rows()
-    slots = task_slots(ctx)
-    ladder = Ladder(ctx, fn, PythonCpu(ctx, slots))
-    first, share = fr.frame(fractions[0])
-    connect_plan = _job_plan(fn, first.limit(10)) if not ctx.has("spark_context") else ""
-    base = baseline(ladder, first, fr.method, full_rows, share, opts.seed, slots, opts.repeats)
+def _climb(ctx, fn, fr, fractions, opts: Options, phases: Phases) -> Climbed:
+    with phases.timed("setup"):
+        if ctx.has("spark_context"):
+            _metrics.prime(ctx.spark.sparkContext)  # warm the REST API up while the first runs go
+        full_rows = fr.full_rows()
+        slots = task_slots(ctx)
+        ladder = Ladder(ctx, fn, PythonCpu(ctx, slots), phases)
+        first, share = fr.frame(fractions[0])
+        early_plan = _job_plan(fn, first.limit(10))  # no job runs; on classic the runs' own plans are kept
+    profile = None
+    if opts.profile != "off" and runs_python(early_plan):
+        with phases.timed("profile"):  # it is the warm-up too: every slot's Python worker runs the job
+            profile = _profile(ladder, first, fractions[0], int(round(full_rows * share)), opts.profile, fn,
+                               opts.seed, slots)
+    base = baseline(ladder, first, fr.method, full_rows, share, opts.seed, slots, opts.repeats,
+                    warm_up=profile is None or not profile.ran)
     rungs = climb(ladder, fr, fractions, opts.repeats, opts.budget_s)
     if opts.remeasure and opts.repeats == 1 and not _cpu_readable(ctx, ladder):
         rungs = remeasure(ladder, rungs, len(fractions), base.seconds if base else 0.0)
-    done = Climbed(ladder, base, rungs, slots, full_rows, connect_plan)
-    plan = connect_plan or next((r.output.plan_text for r in done.runs if r.output and r.output.plan_text), "")
+    connect_plan = early_plan if not ctx.has("spark_context") else ""
+    done = Climbed(ladder, base, rungs, slots, full_rows, connect_plan, profile)
+    plan = connect_plan or next((r.output.plan_text for r in done.runs if r.output and r.output.plan_text),
+                                early_plan)
     if _cpu_readable(ctx, ladder) and runs_python(plan):
         done = replace(done, rungs=recheck_exits(ladder, rungs, len(fractions)))
     return replace(done, plan=plan)
@@ -116,12 +129,16 @@ def _measure(ctx, climbed: Climbed) -> Measured:
 
 def scale(ctx, fn, spec, fractions, opts: Options = Options()) -> ScaleResult:
     """The ladder on ``spec`` with the user's job ``fn`` (a UserFunction), under ``ctx``."""
-    fr = fractioner(ctx.spark, spec, opts.method, opts.seed)
-    c = _climb(ctx, fn, fr, fractions, opts)
-    m = _measure(ctx, c)
+    phases = Phases()
+    with phases.timed("setup"):
+        fr = fractioner(ctx.spark, spec, opts.method, opts.seed)
+    c = _climb(ctx, fn, fr, fractions, opts, phases)
+    with phases.timed("metrics"):
+        m = _measure(ctx, c)
     key = m.method.key
-    steps, failed, failure, fix = _steps(fr, spec, c.rungs, m.chosen, m.metrics, m.executions, c.full_rows, opts,
-                                         key)
+    with phases.timed("step rows"):
+        steps, failed, failure, fix = _steps(fr, spec, c.rungs, m.chosen, m.metrics, m.executions, c.full_rows,
+                                             opts, key)
     overhead = c.base.seconds if c.base else 0.0
     overhead_work = (_work(key, c.base, m.metrics[c.base.tag]) or 0.0) if c.base else 0.0
     growth = fit_growth([s for s in steps if s.status == "ok"], overhead, overhead_work, c.full_rows, c.slots,
@@ -132,7 +149,7 @@ def scale(ctx, fn, spec, fractions, opts: Options = Options()) -> ScaleResult:
         steps = [replace(s, in_fit=i in fitted) for i, s in enumerate(steps)]
     flags, exploding = _plan_findings([c.plan] + [r.output.plan_text for r in m.chosen if r.output], m.executions,
                                       opts.explode_factor)
-    profile = _profile(c.ladder, c.rungs, steps, opts.profile, fn, opts.seed) if runs_python(c.plan) else None
+    profile = c.profile
     fit = growth.fit if growth else None
     exponent = fit.exponent if fit else None
     outcome = ("scale_fail" if failed is not None else
@@ -146,7 +163,7 @@ def scale(ctx, fn, spec, fractions, opts: Options = Options()) -> ScaleResult:
         metrics_source=", ".join(sorted({m.metrics[r.tag].source for r in c.runs})) or "none", outcome=outcome,
         fit_note=growth.note if growth else "", overhead_work_s=overhead_work, work_method=key,
         work_note=m.method.note, fit_fixed_s=fit.overhead_s if fit else 0.0,
-        fit_log_coef=fit.log_coef if fit else None, udf_profile=profile, kind=ctx.kind)
+        fit_log_coef=fit.log_coef if fit else None, udf_profile=profile, kind=ctx.kind, phases=phases.items())
 
 
 def _job_plan(fn, frame) -> str:
@@ -261,18 +278,14 @@ def _plan_findings(plan_texts, executions, factor: float):
     return tuple(sorted(flags.items())), tuple(exploding.values())
 
 
-def _profile(ladder, rungs, steps, mode: str, fn, seed: int) -> UdfProfile | None:
-    """Profile the smallest ok step, sampled down to about PROFILE_ROWS rows."""
-    if mode == "off":
-        return None
-    ok = [(rung, s) for rung, s in zip(rungs, steps) if s.status == "ok"]
-    if not ok:
-        return None
-    rung, step = ok[0]
-    share = min(1.0, PROFILE_ROWS / max(1, step.rows))
-    frame = rung.frame if share >= 1.0 else rung.frame.sample(fraction=share, seed=seed)
-    label = f"the {step.fraction:.0%} step ({step.rows:,} rows)" + (f", sampled to {share:.1%}" if share < 1 else "")
-    return profiled_run(ladder, frame, mode, label, fn.user_files)
+def _profile(ladder, first, fraction: float, rows: int, mode: str, fn, seed: int, slots: int) -> UdfProfile:
+    """Profile the smallest step, sampled down to about PROFILE_ROWS rows and spread over every task slot:
+    the run is the ladder's warm-up as well (each slot's Python worker starts and runs the job before
+    anything is measured)."""
+    share = min(1.0, PROFILE_ROWS / max(1, rows))
+    frame = first if share >= 1.0 else first.sample(fraction=share, seed=seed)
+    label = f"the {fraction:.0%} step (≈{rows:,} rows)" + (f", sampled to {share:.1%}" if share < 1 else "")
+    return profiled_run(ladder, frame.repartition(max(1, slots)), mode, label, fn.user_files)
 
 
 def run(ctx, params) -> ScaleResult:

@@ -17,6 +17,7 @@ from typing import Any
 from dcs_engine.errors import UserCodeError
 from dcs_engine.inputs.userjob import JobOutput, run_job
 from dcs_engine.runtime.python_cpu import CpuSnapshot, PythonCpu, delta, exited
+from dcs_engine.techniques.scale_steps.phases import Phases, run_phase
 
 BASELINE_ROWS = 100   # the overhead step: about this many rows, enough to start Python workers
 REMEASURE_SHARE = 0.12  # steps costing at most this share of the largest run a second time
@@ -55,17 +56,19 @@ class Rung:
 class Ladder:
     """Runs the user's job under the run's context, timing and tagging each run."""
 
-    def __init__(self, ctx, fn, cpu: PythonCpu | None = None):
+    def __init__(self, ctx, fn, cpu: PythonCpu | None = None, phases: Phases | None = None):
         self.ctx = ctx
         self.fn = fn
         self.cpu = cpu
         self.cpu_problem = "" if cpu is not None else "not read"
         self._last: CpuSnapshot | None = None
+        self.phases = phases if phases is not None else Phases()
 
     def _snapshot(self) -> CpuSnapshot | None:
         if self.cpu is None:
             return None
-        snap = self.cpu.snapshot()
+        with self.phases.timed("cpu reads"):
+            snap = self.cpu.snapshot()
         if snap.problem and not self.cpu_problem:
             self.cpu_problem = snap.problem
         return snap
@@ -90,6 +93,7 @@ class Ladder:
                 self.ctx.check_cancelled()  # ...unless it was the user's cancel
                 err = exc
             seconds = time.perf_counter() - start
+        self.phases.add(run_phase(name), seconds)
         after = self._snapshot() if measure_cpu else None
         self._last = after
         both = before is not None and after is not None
@@ -113,18 +117,19 @@ def _described(ctx, label: str):
 
 
 def baseline(ladder: Ladder, first_frame, method: str, full_rows: int, first_share: float, seed: int,
-             slots: int, repeats: int = 1) -> Run | None:
+             slots: int, repeats: int = 1, warm_up: bool = True) -> Run | None:
     """The fixed cost every step pays: the job on a near-empty input (None if it failed).
 
     With whole files the tiny input is the first rows of the first step's files; with ``sample`` a
     tiny sample, since every sampled step pays for the full scan.  A warm-up first spreads the
     tiny input over every task slot, so that each has its Python worker started (pyarrow and
-    pandas imported) before anything is measured; then the fastest of ``repeats`` runs is kept."""
+    pandas imported) before anything is measured (``warm_up=False``: another run did that, the UDF
+    profile's); then the fastest of ``repeats`` runs is kept."""
     if method == "files":
         tiny = first_frame.limit(BASELINE_ROWS)
     else:
         tiny = first_frame.sample(fraction=min(1.0, BASELINE_ROWS / max(1.0, full_rows * first_share)), seed=seed)
-    if ladder.run(tiny.repartition(max(1, slots)), "warm-up", "ladder: warm-up").failed:
+    if warm_up and ladder.run(tiny.repartition(max(1, slots)), "warm-up", "ladder: warm-up").failed:
         return None
     runs = [ladder.run(tiny, f"base{k}", "ladder: overhead") for k in range(max(1, repeats))]
     ok = [r for r in runs if not r.failed]

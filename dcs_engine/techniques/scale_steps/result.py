@@ -55,6 +55,7 @@ class UdfProfile:
     lines: tuple[ProfileLine, ...]     # perf: the costliest functions
     text: str                          # memory: the profiler's per-line report
     note: str                          # how it was taken, or why there is none
+    ran: bool = True                   # the profiled run ran to its end (False: unsupported, or it failed)
 
     @property
     def found(self) -> bool:
@@ -91,6 +92,7 @@ class ScaleResult(Reportable):
     fit_log_coef: float | None = None
     udf_profile: UdfProfile | None = None
     kind: str = "classic"              # the session it ran on
+    phases: tuple[tuple[str, float], ...] = ()  # wall seconds per phase of the ladder (see .phases)
 
     @property
     def work_label(self) -> str:

@@ -6,8 +6,9 @@ Python worker) or ``memory`` (memory_profiler, line by line); the results come b
 and ``spark.profile.dump`` writes them out -- on classic Spark and over Spark Connect alike.
 
 The profiler slows the code it watches (several times, for tight loops), so it never runs during
-a measured step: one extra run of a small step after the ladder, with the conf set for that run
-only and set back after.  Profiles are kept by UDF id; only the ids that this run added are read.
+a measured step: one extra run of a sample of the smallest step before the measured runs (it is
+the ladder's warm-up too), with the conf set for that run only and set back after.  Profiles are
+kept by UDF id; only the ids that this run added are read.
 """
 from __future__ import annotations
 
@@ -31,12 +32,12 @@ def supported(spark) -> str:
     return ""
 
 
-def profiled_run(ladder, frame, mode: str, step_label: str, user_files: tuple[str, ...]) -> UdfProfile:
-    """Run the job once more on ``frame`` with the UDF profiler on; what it found."""
+def profiled_run(ladder, frame, mode: str, step_label: str, user_files: tuple[str, ...]) -> UdfProfile | None:
+    """Run the job once more on ``frame`` with the UDF profiler on; what it found (None: the run failed)."""
     spark = ladder.ctx.spark
     why = supported(spark)
     if why:
-        return UdfProfile(mode, step_label, (), "", why)
+        return UdfProfile(mode, step_label, (), "", why, ran=False)
     before = _ids(spark, mode)
     old = spark.conf.get(CONF, None)
     spark.conf.set(CONF, mode)
@@ -48,9 +49,9 @@ def profiled_run(ladder, frame, mode: str, step_label: str, user_files: tuple[st
         else:
             spark.conf.set(CONF, old)
     if run.failed:
-        return UdfProfile(mode, step_label, (), "", f"the profiled run failed: {type(run.error).__name__}")
+        return None  # the job fails on this step: the ladder's own runs say how
     new = _dump(spark, mode, skip=before)
-    how = f"{CONF}={mode} for one extra run of this step, after the measured runs ({run.seconds:.1f} s)"
+    how = f"{CONF}={mode} for one extra run of this step, before the measured runs ({run.seconds:.1f} s)"
     if not new:
         hint = (" (the memory profiler needs the memory_profiler package on the executors)" if mode == "memory"
                 else "")
