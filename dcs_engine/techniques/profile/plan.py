@@ -65,10 +65,12 @@ class ColumnPlan:
     fences: Fences | None = None
     floating: bool = False
     by_code: dict = field(default_factory=dict, compare=False, repr=False)
+    labels: dict = field(default_factory=dict, compare=False, repr=False)   # label -> code value
     known: dict = field(default_factory=dict, compare=False, repr=False)  # text -> code, for code_of
 
     def __post_init__(self):
         self.by_code.update({c.value: c for c in self.codes})
+        self.labels.update({c.label: c.value for c in self.codes})
 
     @property
     def bits(self) -> int:
@@ -90,10 +92,16 @@ def text_layouts(texts) -> tuple[list, str, dict]:
     """The checked layouts (refined on the column, most frequent first), the catch-all's layout and
     a first value per layout."""
     by_layout: dict[str, list] = {}
+    named: dict = {}  # text -> its layout's name (None: not a layout); a probe repeats its texts
     for t in texts:
-        if t is None or t == "" or sentinels.is_blank(t) or sentinels.is_text_placeholder(t):
+        if t is None or t == "":
             continue
-        by_layout.setdefault(layouts.classify(t).name, []).append(t)
+        name = named.get(t, named)
+        if name is named:
+            blank = sentinels.is_blank(t) or sentinels.is_text_placeholder(t)
+            name = named[t] = None if blank else layouts.classify(t).name
+        if name is not None:
+            by_layout.setdefault(name, []).append(t)
     by_layout = layouts.settle_day_month(by_layout)
     checked, textlike = [], []
     total = sum(len(v) for v in by_layout.values())
@@ -267,7 +275,7 @@ def code_of(plan: ColumnPlan, value) -> int:
 def _number_code(plan: ColumnPlan, value) -> int:
     if value is None:
         return 0
-    labels = {c.label: c.value for c in plan.codes}
+    labels = plan.labels
     if plan.family == "temporal":
         day = value if not isinstance(value, datetime) else value.date()
         exact = not isinstance(value, datetime) or value.time() == datetime.min.time()
@@ -304,14 +312,15 @@ def chunks(plans, probe_codes) -> list[list[int]]:
     ``probe_codes[i]`` is the list of plan ``i``'s codes over the probe's rows."""
     out, current, bits = [], [], 0
     rows = len(probe_codes[0]) if probe_codes else 0
+    combos = [()] * rows  # per probe row, the current chunk's codes so far
     for i, plan in enumerate(plans):
-        trial = current + [i]
-        combos = len({tuple(probe_codes[j][r] for j in trial) for r in range(rows)})
-        if current and (bits + plan.bits > 62 or combos > MAX_COMBOS):
+        trial = [c + (probe_codes[i][r],) for r, c in enumerate(combos)]
+        if current and (bits + plan.bits > 62 or len(set(trial)) > MAX_COMBOS):
             out.append(current)
             current, bits = [i], plan.bits
+            combos = [(probe_codes[i][r],) for r in range(rows)]
         else:
-            current, bits = trial, bits + plan.bits
+            current, bits, combos = current + [i], bits + plan.bits, trial
     if current:
         out.append(current)
     return out

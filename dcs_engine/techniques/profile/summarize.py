@@ -34,8 +34,13 @@ def shapes_of(values, top: int) -> tuple[ShapeCount, ...]:
     """The probe's shapes, most frequent first (nulls last), with examples and kinds."""
     counts: Counter = Counter()
     examples: dict = {}
+    seen: dict = {}  # a probe's column repeats its values: shape each distinct text once
     for v in values:
-        s = layouts.shape(v)
+        s = seen.get(v) if isinstance(v, str) else None
+        if s is None:
+            s = layouts.shape(v)
+            if isinstance(v, str):
+                seen[v] = s
         counts[s] += 1
         ex = examples.setdefault(s, [])
         if v is not None and len(ex) < 2 and v not in ex:
