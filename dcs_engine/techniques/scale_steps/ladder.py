@@ -123,8 +123,8 @@ def baseline(ladder: Ladder, first_frame, method: str, full_rows: int, first_sha
     With whole files the tiny input is the first rows of the first step's files; with ``sample`` a
     tiny sample, since every sampled step pays for the full scan.  A warm-up first spreads the
     tiny input over every task slot, so that each has its Python worker started (pyarrow and
-    pandas imported) before anything is measured (``warm_up=False``: another run did that, the UDF
-    profile's); then the fastest of ``repeats`` runs is kept."""
+    pandas imported) before anything is measured (``warm_up=False``: another run with the same
+    session conf did that); then the fastest of ``repeats`` runs is kept."""
     if method == "files":
         tiny = first_frame.limit(BASELINE_ROWS)
     else:

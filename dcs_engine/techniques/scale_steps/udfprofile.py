@@ -6,8 +6,8 @@ Python worker) or ``memory`` (memory_profiler, line by line); the results come b
 and ``spark.profile.dump`` writes them out -- on classic Spark and over Spark Connect alike.
 
 The profiler slows the code it watches (several times, for tight loops), so it never runs during
-a measured step: one extra run of a sample of the smallest step before the measured runs (it is
-the ladder's warm-up too), with the conf set for that run only and set back after.  Profiles are
+a measured step: one extra run of a sample of the smallest step before the measured runs (and before
+the ladder's warm-up), with the conf set for that run only and set back after.  Profiles are
 kept by UDF id; only the ids that this run added are read.
 """
 from __future__ import annotations
