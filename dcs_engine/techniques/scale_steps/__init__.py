@@ -93,7 +93,7 @@ def _climb(ctx, fn, fr, fractions, opts: Options, phases: Phases) -> Climbed:
         early_plan = _job_plan(fn, first.limit(10))  # no job runs; on classic the runs' own plans are kept
     profile = None
     if opts.profile != "off" and runs_python(early_plan):
-        with phases.timed("profile"):  # it is the warm-up too: every slot's Python worker runs the job
+        with phases.timed("profile"):
             profile = _profile(ladder, first, fractions[0], int(round(full_rows * share)), opts.profile, fn,
                                opts.seed, slots)
     # the profiled run is no warm-up for the measured runs: in a suite run on the standalone cluster the

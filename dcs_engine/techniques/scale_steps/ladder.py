@@ -117,19 +117,18 @@ def _described(ctx, label: str):
 
 
 def baseline(ladder: Ladder, first_frame, method: str, full_rows: int, first_share: float, seed: int,
-             slots: int, repeats: int = 1, warm_up: bool = True) -> Run | None:
+             slots: int, repeats: int = 1) -> Run | None:
     """The fixed cost every step pays: the job on a near-empty input (None if it failed).
 
     With whole files the tiny input is the first rows of the first step's files; with ``sample`` a
     tiny sample, since every sampled step pays for the full scan.  A warm-up first spreads the
     tiny input over every task slot, so that each has its Python worker started (pyarrow and
-    pandas imported) before anything is measured (``warm_up=False``: another run with the same
-    session conf did that); then the fastest of ``repeats`` runs is kept."""
+    pandas imported) before anything is measured; then the fastest of ``repeats`` runs is kept."""
     if method == "files":
         tiny = first_frame.limit(BASELINE_ROWS)
     else:
         tiny = first_frame.sample(fraction=min(1.0, BASELINE_ROWS / max(1.0, full_rows * first_share)), seed=seed)
-    if warm_up and ladder.run(tiny.repartition(max(1, slots)), "warm-up", "ladder: warm-up").failed:
+    if ladder.run(tiny.repartition(max(1, slots)), "warm-up", "ladder: warm-up").failed:
         return None
     runs = [ladder.run(tiny, f"base{k}", "ladder: overhead") for k in range(max(1, repeats))]
     ok = [r for r in runs if not r.failed]
