@@ -66,7 +66,7 @@ def _row_reads(ins, arg: str, row_type: str) -> set | None:
             continue
         if not op.opname.startswith("LOAD_FAST"):
             return None                                   # the row is stored, deleted or captured
-        if op.opname not in ("LOAD_FAST", "LOAD_FAST_CHECK"):
+        if op.opname not in ("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_BORROW"):
             return None
         key = _read_at(ins, i + 1, row_type)
         if key is None:
