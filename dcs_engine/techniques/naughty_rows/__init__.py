@@ -40,7 +40,7 @@ from dcs_engine.results import Reportable, cell, md_table
 from dcs_engine.runtime import worker_logs
 from dcs_engine.runtime.worker_logs import WorkerLogs
 from dcs_engine.techniques._common import SOURCE, WORKER_LOGS, user_function
-from dcs_engine.techniques.naughty_rows import rowcall, scanning
+from dcs_engine.techniques.naughty_rows import projection, rowcall, scanning
 from dcs_engine.techniques.naughty_rows.scanning import ENGINES
 
 
@@ -87,6 +87,7 @@ class NaughtyReport(Reportable):
     notes: tuple[str, ...] = field(default=())
     kind: str = "classic"                 # the session's kind: "classic" or "connect"
     logs: WorkerLogs = worker_logs.NONE   # what the function printed or logged on the executors
+    read: str = ""                        # which columns the scan read, when not all of them
 
     @property
     def problems(self) -> int:
@@ -112,7 +113,7 @@ class NaughtyReport(Reportable):
         out = [self.headline, ""]
         out += [f"- {n}" for n in self.notes]
         out.append(f"- rows as `{self.row_type}`, {self.engine} path on {self.kind} Spark, {self.elapsed_s:.2f} s; "
-                   f"{self.shipped}")
+                   f"{self.shipped}" + (f"; {self.read}" if self.read else ""))
         out += self.logs.markdown_lines()
         if not self.signatures:
             return "\n".join(out)
@@ -163,18 +164,19 @@ def find_naughty_rows(df, func, *, row_type: str = "row", max_problems: int = 0,
     call, name, user_files, line_of, main_file = _user_meta(func)
     columns = tuple(df.columns)
     arguments = tuple(a.strip() for a in (arguments or ()) if a and a.strip())
+    used = _used_columns(call, columns, row_type, arguments)
     if arguments:
-        call = rowcall.udf_call(call, scanning.argument_indexes(arguments, columns))
+        scanning.argument_indexes(arguments, columns)
+        call = rowcall.udf_call(call, scanning.argument_indexes(arguments, used or columns))
     ctx = ctx if ctx is not None else context_for(df.sparkSession)
     engine = scanning.choose_engine(ctx, engine, df.schema)
     opts = dict(max_problems=max_problems, k=examples, expected=expected, user_files=user_files)
     scanning.ship_engine(ctx)
     start = time.perf_counter()
-    merged = rowcall.Tally()
     try:
         with worker_logs.capture(ctx.spark, logs) as window:
-            for tally in scanning.tallies(ctx, df, call, "tuple" if arguments else row_type, engine, opts):
-                merged.merge(tally, examples)
+            merged, read = scanning.merged_scan(ctx, df, call, "tuple" if arguments else row_type, engine, opts,
+                                                used)
             printed = window.read(merged.printed)
     except Exception as exc:
         from dcs_engine.inputs.shipping import missing_module_error
@@ -192,7 +194,17 @@ def find_naughty_rows(df, func, *, row_type: str = "row", max_problems: int = 0,
         max_problems=max_problems, expected_type=expected_type or "any", row_type=row_type,
         engine=engine, shipped=shipped or "function pickled by the caller's session", elapsed_s=elapsed,
         outcome="problems_found" if merged.problems else "no_problems", notes=tuple(notes), kind=ctx.kind,
-        logs=printed)
+        logs=printed, read=read)
+
+
+def _used_columns(call, columns, row_type, arguments):
+    """The columns the scan must read (None: all of them)."""
+    if len(set(columns)) != len(columns) or projection.ROW_ID in columns:
+        return None
+    if arguments:
+        used = tuple(c for c in columns if c in arguments)
+        return used if len(used) == len(set(arguments)) else None
+    return projection.used_columns(call, columns, row_type)
 
 
 def _signatures(merged, user_files, line_of) -> list[Signature]:

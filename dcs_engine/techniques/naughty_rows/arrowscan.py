@@ -49,10 +49,10 @@ def _bad_positions(expected):
 class _Batch:
     """One batch's columns, its rows (made one at a time as ``map`` asks for them), and where the scan is."""
 
-    __slots__ = ("columns", "stream", "rows", "pace", "n")
+    __slots__ = ("columns", "stream", "rows", "pace", "n", "ids")
 
-    def __init__(self, columns, stream, n: int):
-        self.columns, self.stream, self.n = columns, stream, n
+    def __init__(self, columns, stream, n: int, ids=None):
+        self.columns, self.stream, self.n, self.ids = columns, stream, n, ids
         self.rows, self.pace = stream(columns, n)
 
     @property
@@ -60,11 +60,14 @@ class _Batch:
         return self.n - operator.length_hint(self.pace)
 
     def values(self, i: int) -> tuple:
-        return tuple(c[i] for c in self.columns)
+        """Row ``i``'s values as an example (a projected scan adds the row id, read from Arrow)."""
+        if self.ids is None:
+            return tuple(c[i] for c in self.columns)
+        return (*(c[i] for c in self.columns), self.ids[i].as_py())
 
     def row(self, i: int):
         """Row ``i`` made again, as the function first received it."""
-        return next(self.stream([[v] for v in self.values(i)], 1)[0])
+        return next(self.stream([[c[i]] for c in self.columns], 1)[0])
 
 
 def _returned(b: _Batch, outs, first: int, positions, rec: Recorder) -> int:
@@ -115,14 +118,21 @@ def _call_again(b: _Batch, i: int, func, positions, rec: Recorder):
 
 
 def scan_batches(batches, func, names, row_type: str, plan=None, *, max_problems: int = 0, k: int = 5,
-                 expected=None, user_files=()) -> Tally:
-    """Call ``func`` on each row of ``batches`` (Arrow record batches); tally what goes wrong."""
+                 expected=None, user_files=(), row_ids: bool = False) -> Tally:
+    """Call ``func`` on each row of ``batches`` (Arrow record batches); tally what goes wrong.
+
+    ``row_ids``: the batches' last column is a row id, kept with each example but not in the rows
+    (and never converted to Python but for the examples)."""
     tally = Tally()
     rec = Recorder(tally, k, max_problems, user_files)
     stream = rows_stream(names, row_type)
     positions = _bad_positions(expected)
     for batch in batches:
-        b = _Batch(batch_columns(batch, plan), stream, batch.num_rows)
+        ids = None
+        if row_ids:
+            ids = batch.column(batch.num_columns - 1)
+            batch = batch.select(range(batch.num_columns - 1))
+        b = _Batch(batch_columns(batch, plan), stream, batch.num_rows, ids)
         done = _scan_batch(b, func, positions, rec)
         tally.scanned += done
         if rec.enough:
@@ -142,6 +152,23 @@ def tally_task(func, names, row_type, plan, opts):
     """For ``ctx.tally``: Arrow batches in, one Tally's state out."""
     def task(batches):
         return _counted(batches, func, names, row_type, plan, opts).__getstate__()
+    return task
+
+
+def fetch_task(wanted, plan):
+    """For ``ctx.tally``: ``[(row id, values)]`` of the rows whose id (the last column) is in ``wanted``,
+    their values converted as the scan converts them."""
+    wanted = frozenset(wanted)
+
+    def task(batches):
+        found = []
+        for batch in batches:
+            ids = batch.column(batch.num_columns - 1).to_pylist()
+            if not wanted.intersection(ids):
+                continue
+            columns = batch_columns(batch.select(range(batch.num_columns - 1)), plan)
+            found += [(rid, tuple(c[i] for c in columns)) for i, rid in enumerate(ids) if rid in wanted]
+        return found
     return task
 
 

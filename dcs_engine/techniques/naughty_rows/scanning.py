@@ -20,7 +20,7 @@ import sys
 
 from dcs_engine.errors import ParameterError
 from dcs_engine.runtime import tasks
-from dcs_engine.techniques.naughty_rows import arrowscan, rowcall
+from dcs_engine.techniques.naughty_rows import arrowscan, projection, rowcall
 
 ENGINES = ("auto", "arrow", "rdd")
 
@@ -81,14 +81,47 @@ def ship_engine(ctx) -> None:
     ctx.ship_module_by_value(sys.modules[arrowscan.__name__])
 
 
-def tallies(ctx, df, call, row_type: str, engine: str, opts: dict):
+def merged_scan(ctx, df, call, row_type: str, engine: str, opts: dict, used=None):
+    """(all tasks' tallies merged, a note on the columns read).  ``used``: the only columns ``call``
+    reads (None: all); the scan then reads those alone, and the examples are read back whole by their
+    row ids -- or, if the read-back does not match what the scan saw, the scan runs again on every column."""
+    used = used if engine == "arrow" else None
+    merged = rowcall.Tally()
+    for tally in tallies(ctx, df, call, row_type, engine, opts, used):
+        merged.merge(tally, opts["k"])
+    if used is None:
+        return merged, ""
+    read = f"read only the column(s) the function uses ({', '.join(used) or 'none'})"
+    ids = projection.example_ids(merged)
+    if not ids or projection.full_examples(merged, _rows_by_id(ctx, df, ids), [df.columns.index(c) for c in used]):
+        return merged, read + ("; example rows read back whole" if ids else "")
+    merged, _ = merged_scan(ctx, df, call, row_type, engine, opts)
+    return merged, "the example rows read back by row id were not the rows scanned: scanned again on every column"
+
+
+def _rows_by_id(ctx, df, ids) -> dict:
+    """Row id -> all values (converted as the scan converts them) of the rows with these ids."""
+    from pyspark.sql import functions as F
+
+    plan = tasks.plan_of(df.schema, "row")
+    whole = df.select("*", F.monotonically_increasing_id().alias(projection.ROW_ID))
+    whole = whole.where(F.col(projection.ROW_ID).isin(ids))
+    full = {}
+    for found in ctx.tally(whole, arrowscan.fetch_task(ids, plan if tasks.needs_conversion(plan) else None)):
+        full.update(found)
+    return full
+
+
+def tallies(ctx, df, call, row_type: str, engine: str, opts: dict, used=None):
     """One Tally per task, in partition order (plus a 'stopped' one if partitions were left)."""
     names = list(df.columns)
     max_problems = opts["max_problems"]
     if engine == "rdd":
         blobs = df.rdd.mapPartitions(rowcall.rdd_task(call, names, row_type, opts))
     else:
-        plan = tasks.plan_of(df.schema, "row")
+        if used is not None:
+            df, names, opts = projection.projected(df, used), list(used), {**opts, "row_ids": True}
+        plan = tasks.plan_of(df.schema, "row")[:len(names)]
         plan = plan if tasks.needs_conversion(plan) else None
         if not (max_problems and ctx.has("rdd")):
             for state in ctx.tally(df, arrowscan.tally_task(call, names, row_type, plan, opts)):
