@@ -9,7 +9,10 @@ the first ratio compares the engine's default (rows as ``Row``) with it.  The fa
 like with like, and with the engine's default ``Row`` objects.  The engine does more than
 either (signatures, examples, line numbers), through ``mapInArrow``.
 
-    python -P bench/naughty_connect.py [--rows 2000000] [--rounds 3] [--remote sc://127.0.0.1:15002]
+    python -P bench/naughty_connect.py [--rows 2000000] [--rounds 3] [--filler 0] [--remote sc://127.0.0.1:15002]
+
+``--filler 24`` makes the table wide (24 more columns the function never reads): the engine then
+reads only the column the function uses, while the idioms convert every column.
 
 Without ``--remote`` it starts a Spark Connect server from the pinned pyspark (``local[2]``, bound to
 127.0.0.1) and stops it at the end.  Prints medians, the three engine/idiom ratios and, as the last
@@ -85,14 +88,17 @@ def connect_url(args, stack):
     return server.url
 
 
-def make_data(spark, rows: int):
+def make_data(spark, rows: int, filler: int = 0):
+    """The rows; ``filler`` adds that many columns the function never reads (half text, half double)."""
     from pyspark.sql import functions as F
 
     path = str(Path(tempfile.mkdtemp(prefix="bench-naughty-connect-")) / "data.parquet")
     h = F.pmod(F.xxhash64("id", F.lit(7)), F.lit(1000))
     (spark.range(rows, numPartitions=max(2, rows // 500_000))
      .select("id", F.when(h == 0, F.lit(None)).otherwise(F.lit("e10s-beta45")).alias("active_experiment_id"),
-             (F.col("id") % 400).cast("string").alias("day"))
+             (F.col("id") % 400).cast("string").alias("day"),
+             *[(F.col("id") * i % 997).cast("string").alias(f"s{i}") for i in range(filler // 2)],
+             *[(F.col("id") * 1.5 + i).alias(f"d{i}") for i in range(filler - filler // 2)])
      .write.parquet(path))
     return spark.read.parquet(path)
 
@@ -101,6 +107,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--filler", type=int, default=0,
+                    help="extra columns the function never reads (a wide table: the scan reads only what it uses)")
     ap.add_argument("--remote", default="", help="a running Spark Connect server (default: start one)")
     args = ap.parse_args()
 
@@ -109,7 +117,7 @@ def main():
     stack = []
     try:
         spark = MANAGER.session(SparkSettings(master=connect_url(args, stack), app_name="bench-naughty-connect"))
-        df = make_data(spark, args.rows)
+        df = make_data(spark, args.rows, args.filler)
         expected = df.where("active_experiment_id is null").count()
         print(f"Spark Connect {spark.version}; rows: {args.rows:,}  bad rows: {expected:,}")
         runs = {"engine": _engine_run("row"), "iterrows": _idiom_run(iterrows_idiom),

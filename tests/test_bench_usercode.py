@@ -34,7 +34,8 @@ def test_branches_bench_in_one_process():
 
 @pytest.mark.connect
 def test_naughty_bench_on_spark_connect(connect_server):
-    lines = _bench("naughty_connect.py", "--remote", connect_server.url, "--rows", "20000", "--rounds", "1")
+    lines = _bench("naughty_connect.py", "--remote", connect_server.url, "--rows", "20000", "--rounds", "1",
+                   "--filler", "4")
     assert lines[0].startswith("Spark Connect ") and any("to_dict('records')" in line for line in lines)
 
 
