@@ -22,3 +22,8 @@ def user_function(code_default: str = "", code_label: str = "Your function (past
 WORKER_LOGS = Param("worker_logs", "bool", default=True, label="Show what the function prints on executors",
                     help="Spark 4.1+: turns on Python worker logs for the run and shows the lines your function "
                          "printed or logged")
+
+
+def ident(name: str) -> str:
+    """A column name quoted for Spark SQL (backticks, inner backticks doubled)."""
+    return "`" + name.replace("`", "``") + "`"

@@ -165,8 +165,7 @@ def find_naughty_rows(df, func, *, row_type: str = "row", max_problems: int = 0,
     columns = tuple(df.columns)
     arguments = tuple(a.strip() for a in (arguments or ()) if a and a.strip())
     used = _used_columns(call, columns, row_type, arguments)
-    if arguments:
-        scanning.argument_indexes(arguments, columns)
+    if arguments:   # ``used`` is None unless every argument is a column: the check below then names the missing one
         call = rowcall.udf_call(call, scanning.argument_indexes(arguments, used or columns))
     ctx = ctx if ctx is not None else context_for(df.sparkSession)
     engine = scanning.choose_engine(ctx, engine, df.schema)

@@ -22,6 +22,8 @@ import dis
 import math
 import types
 
+from dcs_engine.techniques._common import ident
+
 ROW_ID = "__dcs_row_id"
 # names whose use can reach the function's own frame (and so its row) without a visible load of it
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec", "_getframe", "currentframe", "stack",
@@ -113,15 +115,11 @@ def _get_call(ins, j: int, row_type: str) -> str | None:
 
 
 # -- the driver side of a projected scan ---------------------------------------------------------
-def quoted(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def projected(df, used):
     """The source cut to ``used`` plus the row id (the last column)."""
     from pyspark.sql import functions as F
 
-    return df.select(*[quoted(c) for c in used], F.monotonically_increasing_id().alias(ROW_ID))
+    return df.select(*[ident(c) for c in used], F.monotonically_increasing_id().alias(ROW_ID))
 
 
 def example_ids(merged) -> list[int]:

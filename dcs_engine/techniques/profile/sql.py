@@ -11,6 +11,7 @@ Connect.  Two facts measured on Spark 4 shape it:
 """
 from __future__ import annotations
 
+from dcs_engine.techniques._common import ident  # noqa: F401 -- the profile reads it as S.ident
 from dcs_engine.techniques.profile import sentinels
 from dcs_engine.techniques.profile.layouts import Layout
 from dcs_engine.techniques.profile.literals import quote
@@ -18,8 +19,6 @@ from dcs_engine.techniques.profile.literals import quote
 WS = "' \\t\\r\\n\\u000C\\u000B'"   # sentinels.WHITESPACE as a Spark SQL literal
 
 
-def ident(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _numeric_start(c: str) -> str:
